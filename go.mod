@@ -1,0 +1,3 @@
+module github.com/veil-i2p/veil
+
+go 1.26
