@@ -1,0 +1,20 @@
+// Package keyfile reads and writes the private key files of routers and
+// destinations in the formats i2pd and Java I2P use, so an i2pd user can
+// move a router (router.keys, ntcp2.keys, ssu2.keys) or a service's keys
+// file (tunnels.conf "keys =") to veil and keep the same identity hash and
+// .b32.i2p address.
+//
+// Layout of a private keys file (i2pd's PrivateKeys::ToBuffer, also
+// Java's PrivateKeyFile):
+//
+//	KeysAndCert | encryption private key | signing private key [| offline]
+//
+// i2pd always writes a 256-byte encryption private key field (an X25519
+// key sits in its first 32 bytes); Java writes the key's own length. Both
+// are read. A signing private key of all zeros means offline keys follow:
+// expires(4) transient sig type(2) transient public key, signature by the
+// identity key, transient private key.
+//
+// Files are created with atomicfile.CreateExclusive: keys are never
+// overwritten or regenerated once they exist. Nothing here holds state.
+package keyfile

@@ -1,0 +1,150 @@
+package router
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/veil-i2p/veil/internal/data"
+	"github.com/veil-i2p/veil/internal/keyfile"
+)
+
+// Address costs as i2pd publishes them: a published NTCP2 address is
+// cheap, an outbound-only one expensive so peers prefer others.
+const (
+	costNTCP2Published   = 3
+	costNTCP2Unpublished = 14
+)
+
+// buildRouterInfo makes our RouterInfo from the configuration and keys.
+func buildRouterInfo(cfg *Config, keys *keyfile.PrivateKeys, ntcp2 *keyfile.StaticKeys, port int) (*data.RouterInfo, error) {
+	ri := &data.RouterInfo{
+		Identity:  keys.Identity,
+		Published: data.DateOf(cfg.now()),
+	}
+	reachable := false
+	if cfg.NTCP2Enabled && ntcp2 != nil {
+		a := data.RouterAddress{Transport: "NTCP2"}
+		a.Options.Set("s", data.EncodeBase64(ntcp2.Public[:]))
+		a.Options.Set("v", "2")
+		if host := cfg.Host; cfg.NTCP2Published && host != "" {
+			a.Cost = costNTCP2Published
+			a.Options.Set("host", host)
+			a.Options.Set("port", strconv.Itoa(port))
+			a.Options.Set("i", data.EncodeBase64(ntcp2.Extra))
+			reachable = true
+		} else {
+			// Outbound only: peers still need s and v to check our
+			// SessionConfirmed (ntcp2.rst, "Published Addresses").
+			a.Cost = costNTCP2Unpublished
+			a.Options.Set("caps", addressCaps(host))
+		}
+		ri.Addresses = append(ri.Addresses, a)
+	}
+	ri.Options.Set("caps", routerCaps(cfg, reachable))
+	ri.Options.Set("netId", strconv.Itoa(cfg.NetID))
+	ri.Options.Set("router.version", RouterVersion)
+	signer, err := keys.Signer()
+	if err != nil {
+		return nil, fmt.Errorf("router: signer: %w", err)
+	}
+	if err := ri.Sign(signer); err != nil {
+		return nil, err
+	}
+	return ri, nil
+}
+
+// addressCaps is "4" or "6" by the family of the host we would use.
+func addressCaps(host string) string {
+	if ip, err := netip.ParseAddr(host); err == nil && ip.Is6() && !ip.Is4In6() {
+		return "6"
+	}
+	return "4"
+}
+
+// routerCaps builds the caps option (network-database.html, "RouterInfo"
+// and proposal 162): a bandwidth letter, f for floodfill, then R or U.
+func routerCaps(cfg *Config, reachable bool) string {
+	var b strings.Builder
+	b.WriteString(bandwidthCaps(cfg.Bandwidth))
+	if cfg.Floodfill {
+		b.WriteByte('f')
+	}
+	if reachable {
+		b.WriteByte('R')
+	} else {
+		b.WriteByte('U')
+	}
+	return b.String()
+}
+
+// bandwidthCaps maps i2pd's "bandwidth" option, a letter or a number of
+// KBps, to the letters to publish. P and X are published with O as well,
+// as i2pd and Java do, for peers older than 0.9.20.
+func bandwidthCaps(bw string) string {
+	letter := "L"
+	if len(bw) == 1 && strings.Contains("KLMNOPX", strings.ToUpper(bw)) {
+		letter = strings.ToUpper(bw)
+	} else if kbps, err := strconv.Atoi(bw); err == nil {
+		switch {
+		case kbps < 12:
+			letter = "K"
+		case kbps < 48:
+			letter = "L"
+		case kbps < 64:
+			letter = "M"
+		case kbps < 128:
+			letter = "N"
+		case kbps < 256:
+			letter = "O"
+		case kbps < 2000:
+			letter = "P"
+		default:
+			letter = "X"
+		}
+	}
+	if letter == "P" || letter == "X" {
+		return "O" + letter
+	}
+	return letter
+}
+
+// choosePort returns the configured port, else the one our previous
+// RouterInfo published, else a random one in the range i2pd uses, so
+// peers find us on the same port across restarts.
+func choosePort(cfg *Config, previous *data.RouterInfo) int {
+	if cfg.Port != 0 {
+		return cfg.Port
+	}
+	if previous != nil {
+		for _, a := range previous.Addresses {
+			if p := a.Port(); p != 0 {
+				return p
+			}
+		}
+	}
+	var seed [16]byte
+	if _, err := cfg.rand().Read(seed[:]); err != nil {
+		return 9111
+	}
+	r := rand.New(rand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:])))
+	return 9111 + r.IntN(30777-9111)
+}
+
+// loadPreviousRouterInfo reads our last router.info, if any parses.
+func loadPreviousRouterInfo(dir string) *data.RouterInfo {
+	b, err := os.ReadFile(filepath.Join(dir, RouterInfoFile))
+	if err != nil {
+		return nil
+	}
+	ri, err := data.ParseRouterInfo(b)
+	if err != nil {
+		return nil
+	}
+	return ri
+}
