@@ -9,9 +9,9 @@
 //
 //	KeysAndCert | encryption private key | signing private key [| offline]
 //
-// i2pd always writes a 256-byte encryption private key field (an X25519
-// key sits in its first 32 bytes); Java writes the key's own length. Both
-// are read. A signing private key of all zeros means offline keys follow:
+// i2pd 2.45 and Java write each private key at its own length (256 bytes
+// for ElGamal, 32 for X25519), as does veil; a 256-byte field holding a
+// shorter key at its start, as some older writers made, is read too. A signing private key of all zeros means offline keys follow:
 // expires(4) transient sig type(2) transient public key, signature by the
 // identity key, transient private key.
 //

@@ -15,8 +15,9 @@ import (
 // ErrFormat is wrapped by every parse error of this package.
 var ErrFormat = errors.New("keyfile: malformed private keys")
 
-// i2pdEncPrivLen is the encryption private key field i2pd always writes.
-const i2pdEncPrivLen = 256
+// paddedEncPrivLen is the 256-byte encryption private key field of older
+// writers, which put shorter keys at its start.
+const paddedEncPrivLen = 256
 
 // PrivateKeys is a router's or destination's identity with its private
 // keys.
@@ -49,15 +50,15 @@ func Parse(b []byte) (*PrivateKeys, error) {
 	if encLen == 0 && et != crypto.EncNone || sigLen == 0 {
 		return nil, fmt.Errorf("%w: unsupported key types %v/%v", ErrFormat, st, et)
 	}
-	pk, err := parseWith(id, rest, i2pdEncPrivLen, encLen, sigLen)
-	if err == nil || encLen == i2pdEncPrivLen {
+	pk, err := parseWith(id, rest, encLen, encLen, sigLen)
+	if err == nil || encLen == paddedEncPrivLen {
 		return pk, err
 	}
-	// Java writes the key at its own length. Accept that layout only
-	// without an offline section: with a short key field, zero bytes of
-	// another layout would otherwise read as an offline section.
-	if len(rest) == encLen+sigLen && !isZero(rest[encLen:]) {
-		return parseWith(id, rest, encLen, encLen, sigLen)
+	// Some older writers pad the key into a 256-byte field. Accept that
+	// layout only without an offline section, where zero padding of one
+	// layout could otherwise read as an offline section of the other.
+	if len(rest) == paddedEncPrivLen+sigLen && !isZero(rest[paddedEncPrivLen:]) {
+		return parseWith(id, rest, paddedEncPrivLen, encLen, sigLen)
 	}
 	return nil, err
 }
@@ -119,13 +120,11 @@ func isZero(b []byte) bool {
 	return true
 }
 
-// Bytes serializes pk in i2pd's layout (256-byte encryption key field),
-// which Java reads too for ElGamal and which i2pd requires.
+// Bytes serializes pk as i2pd 2.45 and Java write it: each private key at
+// its own length.
 func (pk *PrivateKeys) Bytes() []byte {
 	b := bytes.Clone(pk.Identity.Bytes())
-	field := make([]byte, i2pdEncPrivLen)
-	copy(field, pk.EncPrivate)
-	b = append(b, field...)
+	b = append(b, pk.EncPrivate...)
 	sig := make([]byte, pk.Identity.SigType().PrivLen())
 	if pk.Offline == nil {
 		copy(sig, pk.SigPrivate)

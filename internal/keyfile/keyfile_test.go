@@ -30,8 +30,8 @@ func TestGenerateRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			b := pk.Bytes()
-			// i2pd layout: identity, 256-byte encryption field, signing key.
-			if want := pk.Identity.Len() + 256 + tc.st.PrivLen(); len(b) != want {
+			// i2pd layout: identity, encryption key, signing key.
+			if want := pk.Identity.Len() + tc.et.PrivLen() + tc.st.PrivLen(); len(b) != want {
 				t.Fatalf("len %d, want %d", len(b), want)
 			}
 			got, err := Parse(b)
@@ -56,13 +56,14 @@ func TestGenerateRoundTrip(t *testing.T) {
 	}
 }
 
-func TestParseJavaLayout(t *testing.T) {
+func TestParsePaddedLayout(t *testing.T) {
 	pk, err := GenerateRouter(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Java writes the encryption private key at its own length (32).
+	// An X25519 key at the start of a 256-byte field.
 	b := append(bytes.Clone(pk.Identity.Bytes()), pk.EncPrivate...)
+	b = append(b, make([]byte, 256-32)...)
 	b = append(b, pk.SigPrivate...)
 	got, err := Parse(b)
 	if err != nil {
