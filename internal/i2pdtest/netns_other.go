@@ -1,0 +1,54 @@
+//go:build !linux
+
+package i2pdtest
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os/exec"
+	"syscall"
+	"testing"
+)
+
+var errNoNetns = errors.New("i2pdtest: netns mode needs Linux")
+
+// NetworkConfig describes a private network of namespaces (Linux only).
+type NetworkConfig struct {
+	Prefix string
+	Subnet string
+}
+
+// Network is a private network of namespaces (Linux only).
+type Network struct{}
+
+// NewNetwork skips the test: network namespaces need Linux.
+func NewNetwork(t testing.TB, cfg NetworkConfig) *Network {
+	t.Helper()
+	t.Skip(errNoNetns.Error())
+	return nil
+}
+
+// Add is not available without Linux.
+func (n *Network) Add(name string, host int) (ns, addr string) { return "", "" }
+
+// Command is not available without Linux.
+func (n *Network) Command(ns, prog string, args ...string) *exec.Cmd { return nil }
+
+// Dialer is not available without Linux.
+func (n *Network) Dialer(ns string) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return netnsDialer(ns)
+}
+
+func resolveNetns(c *Config) error { return errNoNetns }
+
+func netnsDialer(string) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(context.Context, string, string) (net.Conn, error) { return nil, errNoNetns }
+}
+
+func childAttr() *syscall.SysProcAttr { return nil }
+
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return ip != nil && ip.To4() != nil && ip.IsLoopback()
+}
