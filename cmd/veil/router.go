@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/veil-i2p/veil/internal/config"
+	"github.com/veil-i2p/veil/internal/router"
+)
+
+// version is veil's own release; the router publishes the I2P API level
+// router.RouterVersion.
+const version = "0.1.0-dev"
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, `veil %s, an I2P router (I2P API %s)
+
+usage:
+  veil [options]            run the router until SIGINT or SIGTERM
+  veil inspect FILE...      describe I2P structure files as JSON lines
+
+Options take i2pd's names, as --name=value here or in an INI file
+(--conf, else <datadir>/i2pd.conf or veil.conf). Options:
+
+%s`, version, router.RouterVersion, config.Usage())
+}
+
+func runRouter(ctx context.Context, args []string, stderr io.Writer) error {
+	opts, err := config.Load(args, nil)
+	switch {
+	case errors.Is(err, config.ErrHelp):
+		usage(os.Stdout)
+		return nil
+	case errors.Is(err, config.ErrVersion):
+		fmt.Fprintf(os.Stdout, "veil %s (I2P API %s)\n", version, router.RouterVersion)
+		return nil
+	case err != nil:
+		return usageError{err}
+	}
+	logOut := stderr
+	if opts.Log == "file" {
+		p := opts.LogFile
+		if p == "" {
+			p = filepath.Join(opts.DataDir, "veil.log")
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			return err
+		}
+		f, err := os.OpenFile(p, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		logOut = f
+	}
+	logger, err := newLogger(logOut, opts.LogLevel)
+	if err != nil {
+		return err
+	}
+	r, err := router.New(routerConfig(opts, logger))
+	if err != nil {
+		return err
+	}
+	return r.Run(ctx)
+}
