@@ -120,3 +120,22 @@ func FuzzInspect(f *testing.F) {
 		Inspect(name, b, Options{})
 	})
 }
+
+func TestSU3(t *testing.T) {
+	p := filepath.Join("..", "su3", "testdata", "sample-reseed.su3")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Inspect(p, b, Options{SU3CertDir: filepath.Join("..", "su3", "testdata")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Kind != "su3" || r.SU3.Entries != 2 || r.SignatureValid == nil || !*r.SignatureValid || r.SU3.ContentType == "" {
+		t.Fatalf("%+v %+v", r, r.SU3)
+	}
+	b[len(b)-1] ^= 1
+	if _, err := Inspect(p, b, Options{SU3CertDir: filepath.Join("..", "su3", "testdata")}); err == nil {
+		t.Fatal("corrupt signature accepted")
+	}
+}
