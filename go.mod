@@ -1,8 +1,12 @@
 module github.com/veil-i2p/veil
 
-go 1.26
+go 1.26.0
 
 require (
 	filippo.io/edwards25519 v1.2.0
+	github.com/cloudflare/circl v1.6.5
+	golang.org/x/crypto v0.59.0
 	pgregory.net/rapid v1.3.0
 )
+
+require golang.org/x/sys v0.50.0 // indirect
