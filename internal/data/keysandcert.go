@@ -95,8 +95,16 @@ func (r *reader) keysAndCert() (KeysAndCert, error) {
 // NewKeysAndCert builds a KeysAndCert for the given keys. Unused space is
 // filled as proposal 161 asks: one 32-byte random block repeated, so the
 // structure compresses well yet stays unpredictable.
+//
+// A nil encPub leaves the encryption field unused, as a Destination's has
+// been since 0.6 (its LeaseSet carries the keys): it is filled with the
+// same block, 11 copies for an Ed25519 destination (proposal 161), and the
+// certificate still names et, normally ElGamal.
 func NewKeysAndCert(et crypto.EncType, encPub []byte, st crypto.SigType, sigPub []byte, rand io.Reader) (KeysAndCert, error) {
-	if len(encPub) != et.PubLen() {
+	if !et.Known() {
+		return KeysAndCert{}, fmt.Errorf("data: new identity: unknown encryption type %v", et)
+	}
+	if encPub != nil && len(encPub) != et.PubLen() {
 		return KeysAndCert{}, fmt.Errorf("data: new identity: %v key of %d bytes, want %d", et, len(encPub), et.PubLen())
 	}
 	if !st.Known() || len(sigPub) != st.PubLen() {

@@ -51,6 +51,13 @@ func ParseB32(s string) (Hash, error) {
 	if err != nil {
 		return h, fmt.Errorf("data: b32 address: %w", err)
 	}
+	// Go's decoder skips '\r' and '\n', so 52 characters could decode to
+	// fewer than 32 bytes, and the last character has 4 unused bits that
+	// it ignores. Accept only the canonical spelling, as ParseB33 does, so
+	// an address names one hash and a hash has one address.
+	if EncodeBase32(b) != s {
+		return h, fmt.Errorf("data: b32 address: not canonical Base32")
+	}
 	copy(h[:], b)
 	return h, nil
 }
@@ -91,6 +98,11 @@ const maxStringLen = 255
 func appendString(b []byte, s string) ([]byte, error) {
 	if len(s) > maxStringLen {
 		return b, fmt.Errorf("data: string of %d bytes exceeds 255", len(s))
+	}
+	// The parser (reader.str) rejects invalid UTF-8; never write what we
+	// could not read back.
+	if !utf8.ValidString(s) {
+		return b, fmt.Errorf("data: string %q is not UTF-8", s)
 	}
 	b = append(b, byte(len(s)))
 	return append(b, s...), nil
