@@ -84,6 +84,59 @@ func TestVeilKeepsI2pdIdentity(t *testing.T) {
 	if again := runVeilOnce(t, dir); again != i2pdHash {
 		t.Errorf("second start: veil logged %s, want %s", again, i2pdHash)
 	}
+
+	t.Run("whole-datadir", func(t *testing.T) {
+		testVeilOnI2pdDataDir(t, r, i2pdHash)
+	})
+}
+
+// testVeilOnI2pdDataDir runs veil on a copy of a whole i2pd data dir,
+// i2pd.conf included (README, "Moving from i2pd"): the identity, the NTCP2
+// static key and IV, and the port from i2pd.conf must carry over.
+func testVeilOnI2pdDataDir(t *testing.T, r *i2pdtest.Router, i2pdHash string) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(r.DataDir())); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dir, "router.info")) // veil must rebuild it from the keys
+	i2pdRI, err := i2pdtest.ParseRouterInfo(readFile(t, r.RouterInfoPath()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The copied i2pd.conf says log = file; the command line wins.
+	logged := runVeilOnce(t, dir, "--log=stdout")
+	if logged != i2pdHash {
+		t.Errorf("veil logged hash %s, i2pd's router is %s", logged, i2pdHash)
+	}
+	for _, name := range []string{"router.keys", "ntcp2.keys"} {
+		if !bytes.Equal(readFile(t, filepath.Join(dir, name)), readFile(t, filepath.Join(r.DataDir(), name))) {
+			t.Errorf("veil changed %s", name)
+		}
+	}
+	f, err := i2pdtest.ParseRouterInfo(readFile(t, filepath.Join(dir, "router.info")))
+	if err != nil {
+		t.Fatalf("veil's router.info: %v", err)
+	}
+	if f.Hash != i2pdHash {
+		t.Errorf("veil's router.info has hash %s, want %s", f.Hash, i2pdHash)
+	}
+	ntcp2 := func(f *i2pdtest.RouterInfoFields) map[string]string {
+		for _, a := range f.Addresses {
+			if a.Style == "NTCP2" {
+				return a.Options
+			}
+		}
+		return nil
+	}
+	mine, theirs := ntcp2(f), ntcp2(i2pdRI)
+	if mine == nil || theirs == nil {
+		t.Fatalf("NTCP2 address missing: veil %v, i2pd %v", mine, theirs)
+	}
+	for _, k := range []string{"s", "i", "port", "host"} {
+		if mine[k] != theirs[k] {
+			t.Errorf("NTCP2 %s: veil publishes %q, i2pd published %q", k, mine[k], theirs[k])
+		}
+	}
 }
 
 // TestI2pdAcceptsVeilRouterInfo: i2pd takes veil's RouterInfo both ways it

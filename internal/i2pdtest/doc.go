@@ -29,5 +29,14 @@
 //     console page ?page=i2p_tunnels lists
 //     `<a href="/?page=local_destination&b32=<b32>">name</a> &#8658; <b32>.b32.i2p:<port>`;
 //   - it loads netDb/r<c>/routerInfo-<hash>.dat at start and logs
-//     "NetDb: <n> routers loaded (<m> floodfils)".
+//     "NetDb: <n> routers loaded (<m> floodfils)"; it does NOT verify
+//     signatures there (RouterInfo(path) -> ReadFromBuffer(false)) but
+//     deletes files that do not parse, carry another netId, lack
+//     router.version or a usable NTCP2/SSU2 address, or are older than 180
+//     days, logging "NetDb: RI from <path> is invalid or too old. Delete";
+//   - it always reseeds at start in a small network (< 25 routers or < 5
+//     floodfills); from Config.ReseedZip each entry goes through
+//     NetDb::AddRouterInfo, which verifies the signature and logs
+//     "NetDb: RouterInfo added: <hash>" or
+//     "RouterInfo: Signature verification failed".
 package i2pdtest

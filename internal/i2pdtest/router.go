@@ -263,6 +263,12 @@ func (r *Router) Stop() {
 		return
 	}
 	pid := cmd.Process.Pid
+	t0 := time.Now()
+	defer func() {
+		if d := time.Since(t0); d > time.Second {
+			r.t.Logf("i2pdtest: stopping i2pd pid %d took %v", pid, d.Round(time.Millisecond))
+		}
+	}()
 	select {
 	case <-exited:
 	default:
