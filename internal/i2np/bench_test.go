@@ -1,0 +1,37 @@
+package i2np
+
+import (
+	"testing"
+	"time"
+)
+
+func BenchmarkParseStandard(b *testing.B) {
+	msg, _ := AppendStandard(nil, Header{Type: TypeTunnelData, ID: 1, Expiration: time.UnixMilli(1e12)}, make([]byte, 1028))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(msg)))
+	for b.Loop() {
+		if _, _, _, err := ParseStandard(msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkParseShortHeader(b *testing.B) {
+	msg := append(AppendShortHeader(nil, Header{Type: TypeTunnelData, ID: 1, Expiration: time.Unix(1e9, 0)}), make([]byte, 1028)...)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := ParseShortHeader(msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkParseDatabaseStore(b *testing.B) {
+	msg, _ := NewRouterInfoStore(i2pdRouterInfo(b), 0, [32]byte{}).Append(nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseDatabaseStore(msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
