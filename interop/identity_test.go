@@ -43,6 +43,7 @@ func runVeilOnce(t *testing.T, dataDir string, extra ...string) string {
 // router.info it writes, and router.keys is left as it was.
 func TestVeilKeepsI2pdIdentity(t *testing.T) {
 	veil(t)
+	i2pdtest.Require(t)
 	r := i2pdtest.Start(t, i2pdtest.Config{NetID: netID})
 	if err := r.WaitRouterInfo(30 * time.Second); err != nil {
 		t.Fatal(err)
@@ -153,6 +154,7 @@ func testVeilOnI2pdDataDir(t *testing.T, r *i2pdtest.Router, i2pdHash string) {
 //     copy with one flipped signature bit.
 func TestI2pdAcceptsVeilRouterInfo(t *testing.T) {
 	veil(t)
+	i2pdtest.Require(t)
 	vdir := t.TempDir()
 	port := freeVeilPort(t)
 	runVeilOnce(t, vdir, "--host=127.0.0.1", "--port="+strconv.Itoa(port))

@@ -58,6 +58,7 @@ func i2pdRouterInfos(t *testing.T, n int) []*i2pdtest.Router {
 // rejects every one-byte change to the signed part.
 func TestInspectI2pdRouterInfo(t *testing.T) {
 	veil(t)
+	i2pdtest.Require(t)
 	routers := i2pdRouterInfos(t, 3)
 
 	// File name → what the test knows independently of veil.
@@ -267,6 +268,7 @@ func testCorruptedRouterInfo(t *testing.T, ri []byte, verbose bool) {
 // i2pd's router.keys is reported as router_keys with its router.info's hash.
 func TestInspectI2pdDestinationKeys(t *testing.T) {
 	veil(t)
+	i2pdtest.Require(t)
 	start := time.Now()
 	r, dest := i2pdtest.NewDestination(t, i2pdtest.Config{NetID: netID})
 	t.Logf("i2pd made %s (%s) in %v", dest.KeysPath, dest.B32, time.Since(start).Round(time.Millisecond))
