@@ -1,0 +1,109 @@
+package ntcp2
+
+import (
+	"crypto/subtle"
+	"time"
+
+	"github.com/veil-i2p/veil/internal/crypto"
+	"github.com/veil-i2p/veil/internal/noise"
+)
+
+// initialState returns the handshake state both sides reach before the
+// first message (ntcp2.rst, "KDF for handshake message 1"):
+//
+//	h = SHA256(protocol_name); ck = h
+//	h = SHA256(h)            MixHash(null prologue)
+//	h = SHA256(h || rs)      MixHash(Bob's static key)
+//
+// It depends only on Bob's static key, so Bob computes it once.
+func initialState(rs *[keyLen]byte) noise.SymmetricState {
+	var s noise.SymmetricState
+	s.Init(protocolName)
+	s.MixHash(nil)
+	s.MixHash(rs[:])
+	return s
+}
+
+// mixDH performs one DH token (es, ee, se) and MixKeys the result, then
+// wipes it. crypto.X25519 rejects low-order public keys, whose all-zero
+// output would make the key independent of our secret.
+func mixDH(sym *noise.SymmetricState, priv *[keyLen]byte, pub []byte) error {
+	ss, err := crypto.X25519(priv[:], pub)
+	if err != nil {
+		return err
+	}
+	sym.MixKey(ss)
+	clear(ss)
+	return nil
+}
+
+// dataKeys are the data-phase secrets of one session: a ChaCha20-Poly1305
+// key and a SipHash length-obfuscation key (k1, k2, IV[0]) per direction,
+// ab = Alice to Bob.
+type dataKeys struct {
+	ab, ba       [32]byte
+	sipAB, sipBA [crypto.SipHashKeysLen]byte
+}
+
+func (k *dataKeys) zero() {
+	clear(k.ab[:])
+	clear(k.ba[:])
+	clear(k.sipAB[:])
+	clear(k.sipBA[:])
+}
+
+// deriveDataKeys is "KDF for data phase": Noise Split plus the SipHash
+// keys from the "ask" chain, then it wipes the handshake state:
+//
+//	temp = HMAC(ck, "")
+//	k_ab = HMAC(temp, 0x01); k_ba = HMAC(temp, k_ab || 0x02)
+//	ask_master = HMAC(temp, "ask" || 0x01)
+//	temp2 = HMAC(ask_master, h || "siphash"); sip_master = HMAC(temp2, 0x01)
+//	temp3 = HMAC(sip_master, "")
+//	sipkeys_ab = HMAC(temp3, 0x01); sipkeys_ba = HMAC(temp3, sipkeys_ab || 0x02)
+//
+// (i2pd writes the same as HKDF(ck, "", "ask", 32) and so on.)
+func deriveDataKeys(sym *noise.SymmetricState) dataKeys {
+	var k dataKeys
+	ck, h := sym.ChainingKey(), sym.Hash()
+	temp := crypto.HMACSHA256(ck[:])
+	k.ab = crypto.HMACSHA256(temp[:], []byte{0x01})
+	k.ba = crypto.HMACSHA256(temp[:], k.ab[:], []byte{0x02})
+	ask := crypto.HMACSHA256(temp[:], []byte("ask"), []byte{0x01})
+	temp2 := crypto.HMACSHA256(ask[:], h[:], []byte("siphash"))
+	sipMaster := crypto.HMACSHA256(temp2[:], []byte{0x01})
+	temp3 := crypto.HMACSHA256(sipMaster[:])
+	ab := crypto.HMACSHA256(temp3[:], []byte{0x01})
+	ba := crypto.HMACSHA256(temp3[:], ab[:], []byte{0x02})
+	copy(k.sipAB[:], ab[:])
+	copy(k.sipBA[:], ba[:])
+	for _, b := range [][]byte{ck[:], h[:], temp[:], ask[:], temp2[:], sipMaster[:], temp3[:], ab[:], ba[:]} {
+		clear(b)
+	}
+	sym.Zero()
+	return k
+}
+
+// unixSeconds is a handshake or DateTime timestamp: seconds since the
+// epoch, rounded to the nearest second as ntcp2.rst asks ("DateTime"),
+// truncated to 32 bits (it wraps in 2106).
+func unixSeconds(t time.Time) uint32 {
+	return uint32((t.UnixMilli() + 500) / 1000)
+}
+
+// skewOf returns peer time minus our time in seconds, treating the 32-bit
+// timestamps as wrapping.
+func skewOf(ts uint32, now time.Time) int64 {
+	return int64(int32(ts - unixSeconds(now)))
+}
+
+// validPublicKey is the cheap check ntcp2.rst allows before any DH: a
+// canonical X25519 key has the top bit of its last byte clear. (Proposal
+// 169 will use that bit to flag post-quantum handshakes; it is not
+// deployed in the peers we talk to.)
+func validPublicKey(k []byte) bool {
+	return len(k) == keyLen && k[keyLen-1]&0x80 == 0
+}
+
+// equalKeys compares two keys in constant time.
+func equalKeys(a, b []byte) bool { return subtle.ConstantTimeCompare(a, b) == 1 }

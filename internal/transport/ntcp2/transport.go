@@ -1,0 +1,495 @@
+package ntcp2
+
+import (
+	"context"
+	cryptorand "crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/veil-i2p/veil/internal/crypto"
+	"github.com/veil-i2p/veil/internal/data"
+	"github.com/veil-i2p/veil/internal/keyfile"
+	"github.com/veil-i2p/veil/internal/noise"
+	"github.com/veil-i2p/veil/internal/transport"
+)
+
+// Config configures a Transport. Zero durations and counts take the
+// Default* values.
+type Config struct {
+	// NetID is our network id (2 = the public network); handshakes whose
+	// SessionRequest or RouterInfo carries another one are refused.
+	NetID int
+	// StaticKeys are the NTCP2 static X25519 key and the 16-byte IV "i"
+	// (Extra), as in i2pd's ntcp2.keys.
+	StaticKeys *keyfile.StaticKeys
+	// RouterInfo returns our current signed RouterInfo; it is sent in
+	// SessionConfirmed and, to inbound peers, as the first data frame.
+	// Our router hash is New's RouterInfo().Hash().
+	RouterInfo func() *data.RouterInfo
+	// Handler receives session events.
+	Handler transport.Handler
+	// ListenAddrs are TCP addresses Run accepts on ("198.18.0.200:12345",
+	// "[::1]:port"). None: outbound only.
+	ListenAddrs []string
+	Logger      *slog.Logger
+	// Now is the wall clock for timestamps and skew checks (not for
+	// timeouts, which use package time); default time.Now.
+	Now func() time.Time
+	// Rand is the source of keys, padding and delays; default
+	// crypto/rand. It is used under a lock.
+	Rand io.Reader
+	// Banned reports whether an IP is banned: its connections are dropped
+	// and it is not dialed. Ban bans an IP (wrong network id).
+	Banned func(netip.Addr) bool
+	Ban    func(ip netip.Addr, d time.Duration, reason string)
+
+	QueueLen    int           // outbound messages queued per session
+	IdleTimeout time.Duration // no I2NP or RouterInfo either way for this long closes a session
+	MaxSkew     time.Duration // allowed clock difference in the handshake
+
+	HandshakeTimeout time.Duration // whole handshake, either side
+	MaxHandshakes    int           // concurrent inbound handshakes
+	// HandshakeRate and HandshakeBurst limit inbound handshakes per IP
+	// (IPv6: per /64). A negative rate disables the limit.
+	HandshakeRate  float64
+	HandshakeBurst int
+	// ProbeDelay and ProbeRead bound the probing resistance after a
+	// failed inbound handshake: linger up to ProbeDelay reading up to
+	// ProbeRead bytes, then reset. Negative: close at once (tests).
+	ProbeDelay  time.Duration
+	ProbeRead   int
+	BanDuration time.Duration
+	// NoIPv4 and NoIPv6 keep Dial from addresses of that family.
+	NoIPv4, NoIPv6 bool
+	// DialContext and Listen replace net.Dialer and net.ListenConfig
+	// (tests use them to run inside network namespaces).
+	DialContext func(ctx context.Context, network, address string) (net.Conn, error)
+	Listen      func(ctx context.Context, network, address string) (net.Listener, error)
+}
+
+// Counters are a transport's event counts.
+type Counters struct {
+	HandshakesIn, HandshakesOut uint64 // completed
+	FailedIn, FailedOut         uint64 // failed handshakes
+	Replays                     uint64 // SessionRequests with a known X
+	WrongNetID                  uint64 // SessionRequests or RouterInfos of another network
+	ClockSkew                   uint64 // handshakes refused for skew
+	Probed                      uint64 // failed inbound handshakes closed with probing resistance
+	RateLimited, BannedIn, Busy uint64 // connections dropped at accept
+	ReplayEvicted               uint64
+	Sessions                    int // live sessions
+}
+
+type counters struct {
+	handshakesIn, handshakesOut, failedIn, failedOut atomic.Uint64
+	replays, wrongNetID, clockSkew, probed           atomic.Uint64
+	rateLimited, bannedIn, busy                      atomic.Uint64
+}
+
+// Transport is the NTCP2 transport: it accepts and dials sessions and
+// tracks them until Run ends. See the package documentation for who owns
+// what.
+type Transport struct {
+	cfg    Config
+	log    *slog.Logger
+	rand   io.Reader
+	us     data.Hash
+	ourAES *crypto.AES256       // key = our router hash: X in, Y out
+	bob    noise.SymmetricState // initial state with our static key mixed in
+	iv     [ivLen]byte          // our published i
+	replay *replayCache
+	limit  *rateLimiter
+	hsSem  chan struct{}
+	cnt    counters
+
+	life     context.Context // cancelled when Run ends
+	stopLife context.CancelFunc
+	mu       sync.Mutex
+	sessions map[*session]struct{}
+	running  bool
+	closed   bool
+	wg       sync.WaitGroup
+
+	ignoreSkew bool // tests: Alice completes a handshake despite skew
+}
+
+var _ transport.Transport = (*Transport)(nil)
+
+// ErrTransportClosed is returned by Dial after Run has ended.
+var ErrTransportClosed = errors.New("ntcp2: transport closed")
+
+// New checks cfg and returns a Transport.
+func New(cfg Config) (*Transport, error) {
+	if cfg.StaticKeys == nil || len(cfg.StaticKeys.Extra) != ivLen {
+		return nil, errors.New("ntcp2: config: static keys with a 16-byte IV required")
+	}
+	if cfg.RouterInfo == nil || cfg.RouterInfo() == nil || cfg.Handler == nil {
+		return nil, errors.New("ntcp2: config: RouterInfo and Handler required")
+	}
+	if cfg.NetID < 1 || cfg.NetID > 255 {
+		return nil, fmt.Errorf("ntcp2: config: network id %d out of range", cfg.NetID)
+	}
+	setDefaults(&cfg)
+	t := &Transport{cfg: cfg, log: cfg.Logger, sessions: make(map[*session]struct{})}
+	t.rand = cryptorand.Reader
+	if cfg.Rand != nil {
+		t.rand = &lockedReader{r: cfg.Rand}
+	}
+	t.us = cfg.RouterInfo().Hash()
+	var err error
+	if t.ourAES, err = crypto.NewAES256(t.us[:]); err != nil {
+		return nil, fmt.Errorf("ntcp2: %w", err)
+	}
+	if pub, err := crypto.X25519Public(cfg.StaticKeys.Private[:]); err != nil || pub != cfg.StaticKeys.Public {
+		return nil, errors.New("ntcp2: config: static public key does not match private key")
+	}
+	t.bob = initialState(&cfg.StaticKeys.Public)
+	copy(t.iv[:], cfg.StaticKeys.Extra)
+	t.replay = newReplayCache(2*cfg.MaxSkew, DefaultReplayCap)
+	t.limit = newRateLimiter(cfg.HandshakeRate, cfg.HandshakeBurst, maxRateEntries)
+	t.hsSem = make(chan struct{}, cfg.MaxHandshakes)
+	t.life, t.stopLife = context.WithCancel(context.Background())
+	return t, nil
+}
+
+func setDefaults(c *Config) {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	defInt := func(n *int, v int) {
+		if *n == 0 {
+			*n = v
+		}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	defInt(&c.QueueLen, DefaultQueueLen)
+	defInt(&c.MaxHandshakes, DefaultMaxHandshakes)
+	defInt(&c.HandshakeBurst, DefaultHandshakeBurst)
+	defInt(&c.ProbeRead, DefaultProbeRead)
+	if c.HandshakeRate == 0 {
+		c.HandshakeRate = DefaultHandshakeRate
+	}
+	def(&c.IdleTimeout, DefaultIdleTimeout)
+	def(&c.MaxSkew, DefaultMaxSkew)
+	def(&c.HandshakeTimeout, DefaultHandshakeTimeout)
+	def(&c.ProbeDelay, DefaultProbeDelay)
+	def(&c.BanDuration, DefaultBanDuration)
+	if c.DialContext == nil {
+		c.DialContext = (&net.Dialer{}).DialContext
+	}
+	if c.Listen == nil {
+		c.Listen = (&net.ListenConfig{}).Listen
+	}
+}
+
+// Name is "NTCP2".
+func (t *Transport) Name() string { return "NTCP2" }
+
+// Counters returns a snapshot of the event counters.
+func (t *Transport) Counters() Counters {
+	t.mu.Lock()
+	n := len(t.sessions)
+	t.mu.Unlock()
+	t.replay.mu.Lock()
+	ev := t.replay.evicted
+	t.replay.mu.Unlock()
+	c := &t.cnt
+	return Counters{
+		HandshakesIn: c.handshakesIn.Load(), HandshakesOut: c.handshakesOut.Load(),
+		FailedIn: c.failedIn.Load(), FailedOut: c.failedOut.Load(),
+		Replays: c.replays.Load(), WrongNetID: c.wrongNetID.Load(), ClockSkew: c.clockSkew.Load(),
+		Probed: c.probed.Load(), RateLimited: c.rateLimited.Load(), BannedIn: c.bannedIn.Load(),
+		Busy: c.busy.Load(), ReplayEvicted: ev, Sessions: n,
+	}
+}
+
+// Run listens on cfg.ListenAddrs and accepts sessions until ctx ends,
+// then closes every session (reason 3, router shutdown) and returns once
+// all of the transport's goroutines have exited. It may be called once.
+func (t *Transport) Run(ctx context.Context) error {
+	t.mu.Lock()
+	if t.running || t.closed {
+		t.mu.Unlock()
+		return errors.New("ntcp2: Run called twice")
+	}
+	t.running = true
+	t.mu.Unlock()
+	defer t.shutdown()
+
+	var lns []net.Listener
+	defer func() {
+		for _, ln := range lns {
+			ln.Close()
+		}
+	}()
+	for _, a := range t.cfg.ListenAddrs {
+		ln, err := t.cfg.Listen(ctx, "tcp", a)
+		if err != nil {
+			return fmt.Errorf("ntcp2: listen %s: %w", a, err)
+		}
+		lns = append(lns, ln)
+		t.log.Info("ntcp2: listening", "addr", ln.Addr())
+	}
+	for _, ln := range lns {
+		t.wg.Go(func() { t.acceptLoop(ln) })
+	}
+	select {
+	case <-ctx.Done():
+	case <-t.life.Done():
+	}
+	return nil
+}
+
+// shutdown refuses new sessions, closes listeners' handshakes and every
+// session, and waits for all goroutines.
+func (t *Transport) shutdown() {
+	t.mu.Lock()
+	t.closed = true
+	live := make([]*session, 0, len(t.sessions))
+	for s := range t.sessions {
+		live = append(live, s)
+	}
+	t.mu.Unlock()
+	t.stopLife()
+	for _, s := range live {
+		s.Close(transport.ReasonRouterShutdown)
+	}
+	t.wg.Wait()
+}
+
+func (t *Transport) acceptLoop(ln net.Listener) {
+	stop := context.AfterFunc(t.life, func() { ln.Close() })
+	defer stop()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if t.life.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			t.log.Warn("ntcp2: accept", "err", err)
+			select { // e.g. out of file descriptors: do not spin
+			case <-time.After(50 * time.Millisecond):
+			case <-t.life.Done():
+				return
+			}
+			continue
+		}
+		ip := remoteAddr(c).Addr()
+		switch {
+		case ip.IsValid() && t.cfg.Banned != nil && t.cfg.Banned(ip):
+			t.cnt.bannedIn.Add(1)
+			resetClose(c)
+			continue
+		case ip.IsValid() && !t.limit.allow(ip, time.Now()):
+			t.cnt.rateLimited.Add(1)
+			resetClose(c)
+			continue
+		}
+		select {
+		case t.hsSem <- struct{}{}:
+		default:
+			t.cnt.busy.Add(1)
+			resetClose(c)
+			continue
+		}
+		t.wg.Go(func() {
+			defer func() { <-t.hsSem }()
+			t.serveConn(c)
+		})
+	}
+}
+
+// serveConn runs Bob's side of a handshake on an accepted connection and,
+// on success, starts the session.
+func (t *Transport) serveConn(c net.Conn) {
+	stop := context.AfterFunc(t.life, func() { c.Close() })
+	c.SetDeadline(time.Now().Add(t.cfg.HandshakeTimeout))
+	h := newInboundHandshake(t, c)
+	res, err := h.handshake()
+	if !stop() {
+		err = errors.Join(err, ErrTransportClosed)
+	}
+	if err != nil {
+		t.cnt.failedIn.Add(1)
+		t.log.Debug("ntcp2: inbound handshake failed", "remote", c.RemoteAddr(), "err", err)
+		c.Close()
+		return
+	}
+	c.SetDeadline(time.Time{})
+	t.cnt.handshakesIn.Add(1)
+	if _, err := t.establish(res); err != nil {
+		t.log.Debug("ntcp2: inbound session refused", "peer", res.peerRI.Hash(), "err", err)
+	}
+}
+
+// Dial opens a session to the peer over its first reachable NTCP2
+// address and reports it to the Handler before returning it.
+func (t *Transport) Dial(ctx context.Context, ri *data.RouterInfo) (transport.Session, error) {
+	if ri.Hash() == t.us {
+		return nil, errors.New("ntcp2: dial: that is us")
+	}
+	addrs := dialAddrs(ri, !t.cfg.NoIPv4, !t.cfg.NoIPv6)
+	if len(addrs) == 0 {
+		return nil, fmt.Errorf("ntcp2: dial %s: no reachable NTCP2 address", ri.Hash())
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(t.life, cancel)
+	defer stop()
+	var errs []error
+	for _, a := range addrs {
+		if t.cfg.Banned != nil && t.cfg.Banned(a.ap.Addr()) {
+			errs = append(errs, fmt.Errorf("%s: %w", a.ap, transport.ErrBanned))
+			continue
+		}
+		s, err := t.dialAddr(ctx, ri, a)
+		if err == nil {
+			return s, nil
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", a.ap, err))
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, fmt.Errorf("ntcp2: dial %s: %w", ri.Hash(), errors.Join(errs...))
+}
+
+func (t *Transport) dialAddr(ctx context.Context, ri *data.RouterInfo, a peerAddr) (transport.Session, error) {
+	hctx, cancel := context.WithTimeout(ctx, t.cfg.HandshakeTimeout)
+	defer cancel()
+	c, err := t.cfg.DialContext(hctx, "tcp", a.ap.String())
+	if err != nil {
+		return nil, err
+	}
+	stop := context.AfterFunc(hctx, func() { c.Close() })
+	if dl, ok := hctx.Deadline(); ok {
+		c.SetDeadline(dl)
+	}
+	h, err := newOutboundHandshake(t, c, ri, a)
+	var res *handshakeResult
+	if err == nil {
+		res, err = h.handshake()
+	}
+	if !stop() && err == nil {
+		err = ctx.Err()
+		if err == nil {
+			err = context.DeadlineExceeded
+		}
+	}
+	if err != nil {
+		t.cnt.failedOut.Add(1)
+		resetClose(c)
+		return nil, err
+	}
+	c.SetDeadline(time.Time{})
+	t.cnt.handshakesOut.Add(1)
+	return t.establish(res)
+}
+
+// CanDial reports whether ri has an NTCP2 address we may dial.
+func (t *Transport) CanDial(ri *data.RouterInfo) bool {
+	return len(dialAddrs(ri, !t.cfg.NoIPv4, !t.cfg.NoIPv6)) > 0
+}
+
+// establish turns a completed handshake into a running session: the
+// Handler's Established first (it may refuse the session), then the two
+// loops.
+func (t *Transport) establish(res *handshakeResult) (transport.Session, error) {
+	s, err := newSession(t, res)
+	if err != nil {
+		resetClose(res.conn)
+		return nil, err
+	}
+	if err := t.cfg.Handler.Established(s); err != nil {
+		reason := transport.ReasonNormal
+		if te := (*transport.TerminationError)(nil); errors.As(err, &te) {
+			reason = te.Reason
+		}
+		s.terminateNow(reason)
+		return nil, fmt.Errorf("ntcp2: session refused: %w", err)
+	}
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		s.terminateNow(transport.ReasonRouterShutdown)
+		t.cfg.Handler.Closed(s, s.Err())
+		return nil, ErrTransportClosed
+	}
+	t.sessions[s] = struct{}{}
+	t.wg.Add(2)
+	t.mu.Unlock()
+	go s.writeLoop()
+	go s.readLoop()
+	return s, nil
+}
+
+func (t *Transport) removeSession(s *session) {
+	t.mu.Lock()
+	delete(t.sessions, s)
+	t.mu.Unlock()
+}
+
+func (t *Transport) now() time.Time { return t.cfg.Now() }
+
+// randUint64 draws from cfg.Rand; a failing source is fatal to the caller.
+func (t *Transport) randUint64() (uint64, error) {
+	var b [8]byte
+	if _, err := io.ReadFull(t.rand, b[:]); err != nil {
+		return 0, fmt.Errorf("ntcp2: random: %w", err)
+	}
+	return binary.LittleEndian.Uint64(b[:]), nil
+}
+
+// randIntn returns a value in [0, n), or 0 if n <= 0 or the source fails.
+func (t *Transport) randIntn(n int) int {
+	if n <= 0 {
+		return 0
+	}
+	v, _ := t.randUint64()
+	return int(v % uint64(n))
+}
+
+type lockedReader struct {
+	mu sync.Mutex
+	r  io.Reader
+}
+
+func (l *lockedReader) Read(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.r.Read(p)
+}
+
+// remoteAddr is the peer's address, or the zero AddrPort for non-IP
+// connections (net.Pipe in tests).
+func remoteAddr(c net.Conn) netip.AddrPort {
+	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		ap := a.AddrPort()
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
+	return netip.AddrPort{}
+}
+
+// resetClose closes c with a TCP RST where possible: the spec's "abnormal
+// close" for handshake failures.
+func resetClose(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+	c.Close()
+}
