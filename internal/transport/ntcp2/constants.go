@@ -85,6 +85,9 @@ const (
 	// messages into one frame (the spec recommends frames of a few KB so
 	// the receiver need not buffer 64 KB before it can check the MAC).
 	coalesceLimit = 16 << 10
+	// readBufferSize is the connection's read buffer; larger frames are
+	// read straight into the frame buffer.
+	readBufferSize = 32 << 10
 
 	// dateTimeInterval is how often a DateTime block rides on an outgoing
 	// frame (the first frame always carries one).

@@ -56,7 +56,7 @@ func newOutboundHandshake(t *Transport, c net.Conn, ri *data.RouterInfo, a peerA
 	}
 	h := &outboundHandshake{t: t, conn: c, peerRI: ri, aes: aes, rs: a.s, cbc: a.i}
 	if c != nil {
-		h.br = bufio.NewReaderSize(c, 64<<10)
+		h.br = bufio.NewReaderSize(c, readBufferSize)
 	}
 	return h, nil
 }
@@ -90,12 +90,14 @@ func (h *outboundHandshake) sessionRequest() ([]byte, error) {
 	if h.ePriv, h.ePub, err = crypto.GenerateX25519(t.rand); err != nil {
 		return nil, fmt.Errorf("ntcp2: session request: %w", err)
 	}
-	ri := t.cfg.RouterInfo().Bytes()
-	h.m3p2 = appendRouterInfo(nil, ri, false)
-	h.m3p2 = appendPadding(h.m3p2, t.randIntn(maxSmallPadding+1))
+	if h.m3p2 == nil { // tests and fuzzers may preset it
+		ri := t.cfg.RouterInfo().Bytes()
+		h.m3p2 = appendRouterInfo(nil, ri, false)
+		h.m3p2 = appendPadding(h.m3p2, t.randIntn(maxSmallPadding+1))
+	}
 	m3p2Len := len(h.m3p2) + macLen
 	if m3p2Len > maxM3P2Len {
-		return nil, fmt.Errorf("ntcp2: session request: our RouterInfo of %d bytes is too large", len(ri))
+		return nil, fmt.Errorf("ntcp2: session request: message 3 payload of %d bytes is too large", len(h.m3p2))
 	}
 	padLen := t.randIntn(maxHandshakePadding + 1)
 	msg := make([]byte, msg1Len, msg1Len+padLen)

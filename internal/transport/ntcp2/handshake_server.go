@@ -58,7 +58,7 @@ type inboundHandshake struct {
 func newInboundHandshake(t *Transport, c net.Conn) *inboundHandshake {
 	h := &inboundHandshake{t: t, conn: c}
 	if c != nil {
-		h.br = bufio.NewReaderSize(c, 64<<10)
+		h.br = bufio.NewReaderSize(c, readBufferSize)
 		h.remote = remoteAddr(c)
 	}
 	return h

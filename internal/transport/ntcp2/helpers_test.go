@@ -308,3 +308,5 @@ func reasonOf(tb testing.TB, err error) *transport.TerminationError {
 }
 
 func contains(err error, s string) bool { return err != nil && strings.Contains(err.Error(), s) }
+
+func asTermination(err error, te **transport.TerminationError) bool { return errors.As(err, te) }

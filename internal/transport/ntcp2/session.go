@@ -207,6 +207,9 @@ func (s *session) readLoop() {
 		s.framesIn.Store(s.in.frames())
 		s.bytesIn.Add(uint64(2 + len(p) + macLen))
 		if err := s.handlePayload(p); err != nil {
+			if te := (*transport.TerminationError)(nil); !errors.As(err, &te) {
+				err = withReason(err, transport.ReasonPayloadFormat)
+			}
 			s.closeWith(err, true)
 			return
 		}
@@ -229,8 +232,8 @@ func (s *session) readFailed(err error) {
 	if closing {
 		return // we are closing; the read failed because of it
 	}
-	if werr != nil {
-		s.closeWith(werr, false)
+	if werr != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		s.closeWith(werr, false) // writeFailed's grace ran out
 		return
 	}
 	var reason uint8
