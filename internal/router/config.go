@@ -19,6 +19,29 @@ type Config struct {
 	NTCP2Enabled   bool
 	NTCP2Published bool
 
+	// NoIPv4 and IPv6 are i2pd's ipv4 (default on) and ipv6 (default
+	// off) options: which address families transports use.
+	NoIPv4 bool
+	IPv6   bool
+	// Address4 and Address6 are local addresses to listen on; "" means
+	// every interface, as i2pd binds unless address4/address6 are set.
+	Address4 string
+	Address6 string
+	// AllowReserved is i2pd's reservedrange=false: accept and dial
+	// peers in reserved address ranges (loopback, RFC 1918, ...).
+	AllowReserved bool
+
+	// MaxSessions bounds transport sessions (0: transport's default).
+	MaxSessions int
+	// MinPeers and TargetPeers steer the connector: below MinPeers it
+	// dials every few seconds, up to TargetPeers every half minute.
+	// Zero means DefaultMinPeers, DefaultTargetPeers.
+	MinPeers    int
+	TargetPeers int
+	// ControlSocket is the path of the control endpoint (veil status);
+	// "" means <DataDir>/veil.sock, "-" none.
+	ControlSocket string
+
 	Logger *slog.Logger
 	Rand   io.Reader        // nil means crypto/rand
 	Now    func() time.Time // nil means time.Now
@@ -34,4 +57,11 @@ const (
 	RouterInfoFile = "router.info"
 	NTCP2KeysFile  = "ntcp2.keys"
 	NetDBDir       = "netDb"
+	ControlFile    = "veil.sock"
+)
+
+// Connector defaults.
+const (
+	DefaultMinPeers    = 3
+	DefaultTargetPeers = 10
 )

@@ -1,7 +1,6 @@
 package router
 
 import (
-	"context"
 	"crypto/rand"
 	"fmt"
 	"io"
@@ -14,6 +13,8 @@ import (
 	"github.com/veil-i2p/veil/internal/atomicfile"
 	"github.com/veil-i2p/veil/internal/data"
 	"github.com/veil-i2p/veil/internal/keyfile"
+	"github.com/veil-i2p/veil/internal/netdb"
+	"github.com/veil-i2p/veil/internal/transport"
 )
 
 // Router is one veil router.
@@ -21,9 +22,14 @@ type Router struct {
 	cfg Config
 	log *slog.Logger
 
-	mu   sync.Mutex // guards the fields below
-	keys *keyfile.PrivateKeys
-	ri   *data.RouterInfo
+	mu      sync.Mutex // guards the fields below
+	keys    *keyfile.PrivateKeys
+	ntcp2   *keyfile.StaticKeys // nil when NTCP2 is disabled
+	ri      *data.RouterInfo
+	started time.Time             // when Run started its subsystems
+	netdb   *netdb.Store          // set by Run
+	mgr     *transport.Manager    // set by Run
+	trs     []transport.Transport // set by Run
 }
 
 // New checks cfg and returns a router that has not started yet.
@@ -84,20 +90,10 @@ func (r *Router) Start() error {
 		return fmt.Errorf("router: save router.info: %w", err)
 	}
 	r.mu.Lock()
-	r.keys, r.ri = keys, ri
+	r.keys, r.ntcp2, r.ri = keys, ntcp2, ri
 	r.mu.Unlock()
 	r.log.Info("router identity", "hash", ri.Hash().String(), "created", created,
 		"netid", r.cfg.NetID, "caps", ri.Caps(), "datadir", dir)
-	return nil
-}
-
-// Run starts the router and blocks until ctx ends.
-func (r *Router) Run(ctx context.Context) error {
-	if err := r.Start(); err != nil {
-		return err
-	}
-	<-ctx.Done()
-	r.log.Info("router stopped")
 	return nil
 }
 
@@ -134,6 +130,5 @@ func prepareDataDir(dir string) error {
 
 // NetDBPath is where a RouterInfo with hash h is stored, as i2pd names it.
 func NetDBPath(dir string, h data.Hash) string {
-	s := h.String()
-	return filepath.Join(dir, NetDBDir, "r"+s[:1], "routerInfo-"+s+".dat")
+	return netdb.Path(filepath.Join(dir, NetDBDir), h)
 }

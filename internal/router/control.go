@@ -1,0 +1,107 @@
+package router
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// The control endpoint: HTTP over a Unix socket, <datadir>/veil.sock,
+// mode 0600 in a 0700 data folder, so only the router's user reaches it.
+// One endpoint for now, GET /status, answering the Status as JSON. A
+// socket that answers means a router already runs on this data folder,
+// and Run refuses to start; a stale one (nothing listening) is replaced.
+
+// maxSocketPath is the longest path a Unix socket may have on Linux
+// (sun_path is 108 bytes with the NUL).
+const maxSocketPath = 107
+
+// ControlPath is where the router for cfg listens, or "" for none.
+func (c *Config) ControlPath() string {
+	switch c.ControlSocket {
+	case "-":
+		return ""
+	case "":
+		return filepath.Join(c.DataDir, ControlFile)
+	}
+	return c.ControlSocket
+}
+
+// listenControl opens the control socket (nil if disabled).
+func (r *Router) listenControl() (net.Listener, error) {
+	path := r.cfg.ControlPath()
+	if path == "" {
+		return nil, nil
+	}
+	if len(path) > maxSocketPath {
+		return nil, fmt.Errorf("router: control socket path %s is longer than %d bytes", path, maxSocketPath)
+	}
+	if fi, err := os.Lstat(path); err == nil {
+		if fi.Mode()&fs.ModeSocket == 0 {
+			return nil, fmt.Errorf("router: %s exists and is not a socket", path)
+		}
+		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+			c.Close()
+			return nil, fmt.Errorf("router: a router is already running on %s (its control socket %s answers)", r.cfg.DataDir, path)
+		}
+		if err := os.Remove(path); err != nil {
+			return nil, fmt.Errorf("router: stale control socket: %w", err)
+		}
+	}
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("router: control socket: %w", err)
+	}
+	ln.(*net.UnixListener).SetUnlinkOnClose(true)
+	if err := os.Chmod(path, 0o600); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("router: control socket: %w", err)
+	}
+	return ln, nil
+}
+
+// serveControl serves the control endpoint on ln until ctx ends.
+func (r *Router) serveControl(ctx context.Context, ln net.Listener) error {
+	if ln == nil {
+		<-ctx.Done()
+		return nil
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /status", func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.Encode(r.Status())
+	})
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		MaxHeaderBytes:    8 << 10,
+		ErrorLog:          nil,
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close()
+	}
+	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

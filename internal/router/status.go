@@ -1,0 +1,116 @@
+package router
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Status is what `veil status` shows: the router's state, as one JSON
+// object (README, "veil status"). Lists are never null.
+type Status struct {
+	Router       RouterStatus        `json:"router"`
+	Transports   []SessionStatus     `json:"transports"`
+	NetDB        NetDBStatus         `json:"netdb"`
+	Tunnels      TunnelsStatus       `json:"tunnels"`
+	Destinations []DestinationStatus `json:"destinations"`
+}
+
+// DestinationStatus is one local destination; the client issue gives it
+// fields.
+type DestinationStatus struct{}
+
+// RouterStatus describes the router itself.
+type RouterStatus struct {
+	Hash         string `json:"hash"` // I2P Base64 of the identity hash
+	NetID        int    `json:"netid"`
+	Version      string `json:"version"` // router.version we publish
+	Caps         string `json:"caps"`
+	Uptime       int64  `json:"uptime"` // seconds since Run started
+	Reachability string `json:"reachability"`
+}
+
+// SessionStatus is one transport session.
+type SessionStatus struct {
+	Peer      string `json:"peer"`      // the peer's hash, I2P Base64
+	Transport string `json:"transport"` // "NTCP2", later "SSU2"
+	Direction string `json:"direction"` // "in" or "out"
+	Address   string `json:"address"`   // the peer's ip:port
+	BytesIn   uint64 `json:"bytes_in"`
+	BytesOut  uint64 `json:"bytes_out"`
+}
+
+// NetDBStatus counts the netDb.
+type NetDBStatus struct {
+	Routers    int `json:"routers"`
+	Floodfills int `json:"floodfills"`
+	LeaseSets  int `json:"leasesets"`
+}
+
+// TunnelsStatus is the tunnel summary; empty until tunnels exist.
+type TunnelsStatus struct {
+	Inbound      []TunnelStatus `json:"inbound"`
+	Outbound     []TunnelStatus `json:"outbound"`
+	Transit      int            `json:"transit"`
+	BuildSuccess *float64       `json:"build_success"` // 0..1; null before any build
+}
+
+// TunnelStatus is one of our tunnels.
+type TunnelStatus struct {
+	Hops  int    `json:"hops"`
+	State string `json:"state"`
+}
+
+// Reachability values. Without peer testing (SSU2) a published address
+// is "unknown"; a router that publishes no address is "unpublished".
+const (
+	ReachUnknown     = "unknown"
+	ReachUnpublished = "unpublished"
+)
+
+// Status reports the router's state; before Run it has only what Start
+// set up.
+func (r *Router) Status() Status {
+	r.mu.Lock()
+	ri, store, mgr, started := r.ri, r.netdb, r.mgr, r.started
+	r.mu.Unlock()
+	st := Status{
+		Transports:   []SessionStatus{},
+		Tunnels:      TunnelsStatus{Inbound: []TunnelStatus{}, Outbound: []TunnelStatus{}},
+		Destinations: []DestinationStatus{},
+	}
+	st.Router.NetID = r.cfg.NetID
+	st.Router.Version = RouterVersion
+	st.Router.Reachability = ReachUnpublished
+	if ri != nil {
+		st.Router.Hash = ri.Hash().String()
+		st.Router.Caps = ri.Caps()
+		for _, a := range ri.Addresses {
+			if a.Port() != 0 {
+				st.Router.Reachability = ReachUnknown
+			}
+		}
+	}
+	if !started.IsZero() {
+		st.Router.Uptime = int64(math.Round(time.Since(started).Seconds()))
+	}
+	if store != nil {
+		st.NetDB.Routers, st.NetDB.Floodfills = store.Len(), store.Floodfills()
+	}
+	if mgr != nil {
+		for _, s := range mgr.Sessions() {
+			stats := s.Stats()
+			st.Transports = append(st.Transports, SessionStatus{
+				Peer:      s.Peer().String(),
+				Transport: s.Transport(),
+				Direction: s.Direction().String(),
+				Address:   s.RemoteAddr().String(),
+				BytesIn:   stats.BytesIn,
+				BytesOut:  stats.BytesOut,
+			})
+		}
+		slices.SortFunc(st.Transports, func(a, b SessionStatus) int { return strings.Compare(a.Peer, b.Peer) })
+	}
+	return st
+}
