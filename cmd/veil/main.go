@@ -1,7 +1,7 @@
 // Command veil is an I2P router. `veil [options]` runs the router;
-// `veil inspect FILE...` describes I2P structure files. The command is
-// thin: options come from internal/config, the router from
-// internal/router.
+// `veil status` shows the running router's state; `veil inspect FILE...`
+// describes I2P structure files. The command is thin: options come from
+// internal/config, the router from internal/router.
 package main
 
 import (
@@ -24,6 +24,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		switch args[0] {
 		case "inspect":
 			return runInspect(args[1:], stdout, stderr)
+		case "status":
+			return runStatus(args[1:], stdout, stderr)
 		case "help", "-h", "--help", "-help":
 			usage(stdout)
 			return 0

@@ -7,11 +7,20 @@ import (
 	"github.com/veil-i2p/veil/internal/router"
 )
 
+// reservedFiles is how many of limits.openfiles the router keeps for
+// files other than sessions (logs, netDb writes, the control socket).
+const reservedFiles = 64
+
 // routerConfig picks what the router uses out of the options.
 func routerConfig(o *config.Options, logger *slog.Logger) router.Config {
 	port := o.Port
 	if o.NTCP2.Port != 0 {
 		port = o.NTCP2.Port
+	}
+	maxSessions := 0 // the transport's default
+	if o.Limits.OpenFiles > 0 {
+		// Each session holds a socket: stay under the file limit.
+		maxSessions = max(o.Limits.OpenFiles-reservedFiles, 16)
 	}
 	return router.Config{
 		DataDir:        o.DataDir,
@@ -22,6 +31,12 @@ func routerConfig(o *config.Options, logger *slog.Logger) router.Config {
 		Bandwidth:      o.Bandwidth,
 		NTCP2Enabled:   o.NTCP2.Enabled,
 		NTCP2Published: o.NTCP2.Published,
+		NoIPv4:         !o.IPv4,
+		IPv6:           o.IPv6,
+		Address4:       o.Address4,
+		Address6:       o.Address6,
+		AllowReserved:  !o.ReservedRange,
+		MaxSessions:    maxSessions,
 		Logger:         logger,
 	}
 }

@@ -21,6 +21,7 @@ func usage(w io.Writer) {
 
 usage:
   veil [options]            run the router until SIGINT or SIGTERM
+  veil status [--json]      show the running router's state (--datadir/--conf find it)
   veil inspect FILE...      describe I2P structure files as JSON lines
 
 Options take i2pd's names, as --name=value here or in an INI file
