@@ -99,7 +99,7 @@ func (h *outboundHandshake) sessionRequest() ([]byte, error) {
 	if m3p2Len > maxM3P2Len {
 		return nil, fmt.Errorf("ntcp2: session request: message 3 payload of %d bytes is too large", len(h.m3p2))
 	}
-	padLen := t.randIntn(maxHandshakePadding + 1)
+	padLen := t.handshakePadding()
 	msg := make([]byte, msg1Len, msg1Len+padLen)
 	if err := h.aes.EncryptCBC(h.cbc[:], msg[:keyLen], h.ePub[:]); err != nil {
 		return nil, err

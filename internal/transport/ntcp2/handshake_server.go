@@ -165,7 +165,7 @@ func (h *inboundHandshake) sessionCreated() ([]byte, error) {
 	if h.ePriv, h.ePub, err = crypto.GenerateX25519(t.rand); err != nil {
 		return nil, fmt.Errorf("ntcp2: session created: %w", err)
 	}
-	padLen := t.randIntn(maxHandshakePadding + 1)
+	padLen := t.handshakePadding()
 	msg := make([]byte, msg2Len, msg2Len+padLen)
 	if err := t.ourAES.EncryptCBC(h.cbc[:], msg[:keyLen], h.ePub[:]); err != nil {
 		return nil, err

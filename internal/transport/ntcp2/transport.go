@@ -118,7 +118,11 @@ type Transport struct {
 	closed   bool
 	wg       sync.WaitGroup
 
-	ignoreSkew bool // tests: Alice completes a handshake despite skew
+	// Test knobs: Alice completes a handshake despite skew; fixed
+	// cleartext padding length for SessionRequest/SessionCreated (-1:
+	// random).
+	ignoreSkew bool
+	fixedPad   int
 }
 
 var _ transport.Transport = (*Transport)(nil)
@@ -138,7 +142,7 @@ func New(cfg Config) (*Transport, error) {
 		return nil, fmt.Errorf("ntcp2: config: network id %d out of range", cfg.NetID)
 	}
 	setDefaults(&cfg)
-	t := &Transport{cfg: cfg, log: cfg.Logger, sessions: make(map[*session]struct{})}
+	t := &Transport{cfg: cfg, log: cfg.Logger, sessions: make(map[*session]struct{}), fixedPad: -1}
 	t.rand = cryptorand.Reader
 	if cfg.Rand != nil {
 		t.rand = &lockedReader{r: cfg.Rand}
@@ -453,6 +457,14 @@ func (t *Transport) randUint64() (uint64, error) {
 		return 0, fmt.Errorf("ntcp2: random: %w", err)
 	}
 	return binary.LittleEndian.Uint64(b[:]), nil
+}
+
+// handshakePadding picks the cleartext padding of message 1 or 2.
+func (t *Transport) handshakePadding() int {
+	if t.fixedPad >= 0 {
+		return t.fixedPad
+	}
+	return t.randIntn(maxHandshakePadding + 1)
 }
 
 // randIntn returns a value in [0, n), or 0 if n <= 0 or the source fails.
