@@ -13,7 +13,8 @@
 //	blocks.go            block codec (DateTime, Options, RouterInfo, I2NP, Termination, Padding)
 //	queue.go             a session's priority send queue with a cap
 //	session.go           transport.Session: readLoop, writeLoop, idle timeout, termination
-//	transport.go         transport.Transport: listeners, accept loop, Dial, counters
+//	transport.go         transport.Transport: Config, New, Dial, counters
+//	accept.go            Run: listeners, accept loop with its limits, Bob's handshakes
 //	address.go           peers' NTCP2 addresses (s, i, v, host, port)
 //	replay.go            cache of SessionRequest ephemeral keys
 //	ratelimit.go         per-IP handshake token bucket
@@ -38,6 +39,16 @@
 // all goroutines it or Dial started, and returns. The replay cache and
 // the per-IP rate limiter are the only state shared between handshakes,
 // each behind its own mutex. Nothing is package-level mutable.
+//
+// Checked against i2pd 2.45.1 (interop_test.go, build tag interop), which
+// settles the spec's ambiguous spots: message 3 part 1 is sealed with the
+// key of message 2's ee step at n=1; the KDF mixes the whole 32-byte
+// SessionCreated AEAD frame into h (the text says 24 bytes); Y continues
+// the AES-CBC state left by X; the frame length is XORed with the low 16
+// bits of the SipHash output and sent big-endian. i2pd answers a new
+// inbound peer with a DatabaseStore of its RouterInfo rather than a
+// RouterInfo block, and on a skewed SessionRequest sends a SessionCreated
+// that authenticates only if the request carried no padding.
 //
 // Errors a peer can cause are values, never panics: handshake steps
 // return errors prefixed with the step ("ntcp2: session created: clock

@@ -68,12 +68,11 @@ type frameReader struct {
 	dl     deadliner // nil: no intra-frame timeout
 	hdr    [2]byte
 	buf    []byte
-	nowFn  func() time.Time
-	maxDur time.Duration
+	maxDur time.Duration // intra-frame timeout
 }
 
 func newFrameReader(hc halfConn, r *bufio.Reader, dl deadliner) *frameReader {
-	return &frameReader{halfConn: hc, r: r, dl: dl, maxDur: frameReadTimeout, nowFn: time.Now}
+	return &frameReader{halfConn: hc, r: r, dl: dl, maxDur: frameReadTimeout}
 }
 
 // frames returns how many frames were opened successfully: the "valid
@@ -104,7 +103,7 @@ func (fr *frameReader) readFrame() ([]byte, error) {
 	buf := fr.buf[:n]
 	timed := fr.dl != nil && fr.r.Buffered() < n
 	if timed {
-		fr.dl.SetReadDeadline(fr.nowFn().Add(fr.maxDur))
+		fr.dl.SetReadDeadline(time.Now().Add(fr.maxDur))
 	}
 	_, err := io.ReadFull(fr.r, buf)
 	if timed {

@@ -466,3 +466,38 @@ func rawAlice(t *testing.T, a, b *node) (net.Conn, *frameWriter, *frameReader) {
 }
 
 var _ = bufio.NewReader
+
+// TestAcceptLimits: the per-IP rate limit and the cap on concurrent
+// handshakes drop connections at accept.
+func TestAcceptLimits(t *testing.T) {
+	goroutineLeakCheck(t)
+	t.Run("rate", func(t *testing.T) {
+		b := newNode(t, nodeOptions{listen: true, mod: func(c *Config) { c.HandshakeRate, c.HandshakeBurst = 0.001, 1 }})
+		a := newNode(t, nodeOptions{})
+		s, err := a.tr.Dial(context.Background(), b.id.routerInfo())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.tr.Dial(context.Background(), b.id.routerInfo()); err == nil {
+			t.Fatal("second handshake within the rate limit")
+		}
+		eventually(t, "rate limited", func() bool { return b.tr.Counters().RateLimited == 1 })
+		s.Close(0)
+		waitDone(t, s)
+	})
+	t.Run("concurrency", func(t *testing.T) {
+		b := newNode(t, nodeOptions{listen: true, mod: func(c *Config) { c.MaxHandshakes = 1 }})
+		idle, err := net.Dial("tcp", b.ln.Addr().String()) // holds the only slot
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer idle.Close()
+		eventually(t, "slot taken", func() bool { return len(b.tr.hsSem) == 1 })
+		if _, err := newNode(t, nodeOptions{}).tr.Dial(context.Background(), b.id.routerInfo()); err == nil {
+			t.Fatal("handshake past the cap")
+		}
+		if c := b.tr.Counters(); c.Busy != 1 {
+			t.Fatalf("counters %+v", c)
+		}
+	})
+}

@@ -163,7 +163,9 @@ func TestInteropI2pd(t *testing.T) {
 		if err := s.Send(&transport.Message{Type: 2, ID: id, Expiration: time.Now().Add(time.Minute), Payload: lookup}, transport.PriorityHigh); err != nil {
 			t.Fatal(err)
 		}
-		isOurs := func(m *transport.Message) bool { return m.Type == 1 && len(m.Payload) > 32 && bytes.Equal(m.Payload[:32], us[:]) }
+		isOurs := func(m *transport.Message) bool {
+			return m.Type == 1 && len(m.Payload) > 32 && bytes.Equal(m.Payload[:32], us[:])
+		}
 		m := waitMessage(t, rec, 20*time.Second, isOurs)
 		key, typ, got := parseDatabaseStore(t, m.Payload)
 		if key != us || typ != 0 || !bytes.Equal(got.Bytes(), veil.routerInfo().Bytes()) {
