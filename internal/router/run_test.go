@@ -350,3 +350,25 @@ func TestTwoRoutersDialEachOther(t *testing.T) {
 	}
 	t.Logf("race resolved: %d duplicate sessions closed", races)
 }
+
+func TestControlSocketTooLongOrOff(t *testing.T) {
+	goroutineLeakCheck(t)
+	for name, sock := range map[string]string{"too long": "/tmp/" + strings.Repeat("x", maxSocketPath) + ".sock", "off": "-"} {
+		t.Run(name, func(t *testing.T) {
+			cfg := loopbackConfig(t, t.TempDir())
+			cfg.ControlSocket = sock
+			r, err := New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			if err := r.Run(ctx); err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if _, err := os.Lstat(filepath.Join(cfg.DataDir, ControlFile)); !errors.Is(err, fs.ErrNotExist) {
+				t.Fatalf("socket created: %v", err)
+			}
+		})
+	}
+}
