@@ -95,8 +95,9 @@ type counters struct {
 }
 
 // Transport is the NTCP2 transport: it accepts and dials sessions and
-// tracks them until Run ends. See the package documentation for who owns
-// what.
+// tracks them until Run ends. Create it with New (the zero value is not
+// usable); its methods are safe for concurrent use. See the package
+// documentation for who owns what.
 type Transport struct {
 	cfg    Config
 	log    *slog.Logger
@@ -140,6 +141,10 @@ func New(cfg Config) (*Transport, error) {
 	}
 	if cfg.NetID < 1 || cfg.NetID > 255 {
 		return nil, fmt.Errorf("ntcp2: config: network id %d out of range", cfg.NetID)
+	}
+	if cfg.QueueLen < 0 || cfg.MaxHandshakes < 0 || cfg.HandshakeBurst < 0 || cfg.ProbeRead < 0 ||
+		cfg.IdleTimeout < 0 || cfg.MaxSkew < 0 || cfg.HandshakeTimeout < 0 || cfg.BanDuration < 0 {
+		return nil, errors.New("ntcp2: config: negative limit")
 	}
 	setDefaults(&cfg)
 	t := &Transport{cfg: cfg, log: cfg.Logger, sessions: make(map[*session]struct{}), fixedPad: -1}
