@@ -21,6 +21,9 @@ const (
 	dialsPerRound   = 4
 	dialTimeout     = 30 * time.Second
 	publishInterval = 40 * time.Minute // i2pd's NETDB_PUBLISH_INTERVAL
+	// sessionKeepAlive is under i2pd's 2-minute idle timeout, so a kept
+	// session sends a frame before the peer would close it.
+	sessionKeepAlive = 50 * time.Second
 )
 
 // runConnector keeps the router connected: it dials known routers that

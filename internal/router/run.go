@@ -163,6 +163,10 @@ func (r *Router) newTransports(mgr *transport.Manager) ([]transport.Transport, e
 			NoIPv4:      r.cfg.NoIPv4,
 			NoIPv6:      !r.cfg.IPv6,
 			Listen:      listenFamily,
+			// Until tunnels carry traffic through them, sessions to the
+			// few peers we keep would go idle and churn every two
+			// minutes; keep them up (the Manager's limits bound them).
+			KeepAlive: sessionKeepAlive,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("router: %w", err)

@@ -206,6 +206,7 @@ func (s *session) readLoop() {
 		}
 		s.framesIn.Store(s.in.frames())
 		s.bytesIn.Add(uint64(2 + len(p) + macLen))
+		s.touch()
 		if err := s.handlePayload(p); err != nil {
 			if te := (*transport.TerminationError)(nil); !errors.As(err, &te) {
 				err = withReason(err, transport.ReasonPayloadFormat)
@@ -280,14 +281,12 @@ func (s *session) handlePayload(p []byte) error {
 			}
 			m.Payload = append([]byte(nil), m.Payload...)
 			s.msgsIn.Add(1)
-			s.touch()
 			h.Received(s, &m)
 		case blockRouterInfo:
 			b, flood, err := parseRouterInfoBlock(d)
 			if err != nil {
 				return withReason(err, transport.ReasonPayloadFormat)
 			}
-			s.touch()
 			s.receivedRouterInfo(b, flood)
 		case blockTermination:
 			frames, reason, err := parseTermination(d)
@@ -338,6 +337,15 @@ func (s *session) writeLoop() {
 	defer s.finish()
 	idle := time.NewTimer(s.t.cfg.IdleTimeout)
 	defer idle.Stop()
+	// keep fires the keepalive check; it stays nil (never ready) without
+	// KeepAlive.
+	var keep <-chan time.Time
+	var keepTimer *time.Timer
+	if s.t.cfg.KeepAlive > 0 {
+		keepTimer = time.NewTimer(s.t.jitter(s.t.cfg.KeepAlive))
+		defer keepTimer.Stop()
+		keep = keepTimer.C
+	}
 	w := writer{s: s}
 	if err := w.first(); err != nil {
 		s.writeFailed(err)
@@ -347,6 +355,13 @@ func (s *session) writeLoop() {
 		select {
 		case <-s.closing:
 			return
+		case <-keep:
+			next, err := w.keepAlive()
+			if err != nil {
+				s.writeFailed(err)
+				return
+			}
+			keepTimer.Reset(next)
 		case <-s.q.notify:
 			if err := w.flush(); err != nil {
 				s.writeFailed(err)
@@ -402,6 +417,18 @@ type writer struct {
 	s        *session
 	batch    []sendItem
 	lastTime time.Time // last DateTime sent (monotonic)
+	lastSent time.Time // last frame sent (monotonic)
+}
+
+// keepAlive sends a DateTime frame if nothing was sent for the keepalive
+// period, and returns when to check again.
+func (w *writer) keepAlive() (time.Duration, error) {
+	period := w.s.t.jitter(w.s.t.cfg.KeepAlive)
+	if since := time.Since(w.lastSent); since < period {
+		return period - since, nil
+	}
+	w.lastTime = time.Time{} // force the DateTime block
+	return period, w.write(nil)
 }
 
 // first sends the opening frame: a DateTime, and to an inbound peer our
@@ -477,9 +504,8 @@ func (w *writer) write(ri []byte) error {
 		return fmt.Errorf("ntcp2: write: %w", err)
 	}
 	s.bytesOut.Add(uint64(n))
-	if len(w.batch) > 0 || ri != nil {
-		s.touch()
-	}
+	s.touch()
+	w.lastSent = time.Now()
 	for i := range w.batch {
 		if w.batch[i].msg != nil {
 			s.msgsOut.Add(1)

@@ -126,6 +126,30 @@ func TestIdleTimeout(t *testing.T) {
 	})
 }
 
+// TestKeepAlive: one side with KeepAlive keeps a quiet session up on both
+// sides, as veil must with an i2pd peer that sends nothing (i2pd, like
+// this package, counts frames either way as activity).
+func TestKeepAlive(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		idle := func(c *Config) { c.IdleTimeout = 2 * time.Minute }
+		keep := func(c *Config) { c.IdleTimeout = 2 * time.Minute; c.KeepAlive = 50 * time.Second }
+		_, _, sa, sb := pipePair(t, nodeOptions{mod: keep}, nodeOptions{mod: idle})
+		in0 := sb.Stats().BytesIn
+		time.Sleep(30 * time.Minute)
+		synctest.Wait()
+		if sa.Err() != nil || sb.Err() != nil {
+			t.Fatalf("closed: %v / %v", sa.Err(), sb.Err())
+		}
+		// 30 min / at most 50 s between frames: at least 36 keepalives.
+		if got := sb.Stats().BytesIn - in0; got < 36*(2+16+3+4) {
+			t.Fatalf("peer received %d bytes of keepalives in 30 min", got)
+		}
+		sa.Close(transport.ReasonNormal)
+		<-sa.Done()
+		<-sb.Done()
+	})
+}
+
 // frameOf encrypts one data-phase plaintext with Alice's writer.
 func sendPlain(t *testing.T, fw *frameWriter, p []byte) {
 	t.Helper()

@@ -51,9 +51,16 @@ type Config struct {
 	Banned func(netip.Addr) bool
 	Ban    func(ip netip.Addr, d time.Duration, reason string)
 
-	QueueLen    int           // outbound messages queued per session
-	IdleTimeout time.Duration // no I2NP or RouterInfo either way for this long closes a session
-	MaxSkew     time.Duration // allowed clock difference in the handshake
+	QueueLen int // outbound messages queued per session
+	// IdleTimeout closes a session after this long with no frame sent or
+	// received (i2pd counts activity the same way).
+	IdleTimeout time.Duration
+	// KeepAlive, when positive, sends a DateTime frame after this long
+	// (with jitter) without sending anything, so a session the router
+	// wants stays up through quiet periods: idle peers otherwise close it
+	// after their own idle timeout (i2pd: 2 min). Zero disables it.
+	KeepAlive time.Duration
+	MaxSkew   time.Duration // allowed clock difference in the handshake
 
 	HandshakeTimeout time.Duration // whole handshake, either side
 	MaxHandshakes    int           // concurrent inbound handshakes
@@ -143,7 +150,7 @@ func New(cfg Config) (*Transport, error) {
 		return nil, fmt.Errorf("ntcp2: config: network id %d out of range", cfg.NetID)
 	}
 	if cfg.QueueLen < 0 || cfg.MaxHandshakes < 0 || cfg.HandshakeBurst < 0 || cfg.ProbeRead < 0 ||
-		cfg.IdleTimeout < 0 || cfg.MaxSkew < 0 || cfg.HandshakeTimeout < 0 || cfg.BanDuration < 0 {
+		cfg.IdleTimeout < 0 || cfg.KeepAlive < 0 || cfg.MaxSkew < 0 || cfg.HandshakeTimeout < 0 || cfg.BanDuration < 0 {
 		return nil, errors.New("ntcp2: config: negative limit")
 	}
 	setDefaults(&cfg)
@@ -351,6 +358,15 @@ func (t *Transport) handshakePadding() int {
 		return t.fixedPad
 	}
 	return t.randIntn(maxHandshakePadding + 1)
+}
+
+// jitter returns d shortened by up to a fifth at random, so periodic
+// frames of many sessions do not line up.
+func (t *Transport) jitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return d
+	}
+	return d - time.Duration(t.randIntn(int(d/5)+1))
 }
 
 // randIntn returns a value in [0, n), or 0 if n <= 0 or the source fails.
