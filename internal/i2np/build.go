@@ -49,14 +49,20 @@ type OutboundTunnelBuildReply struct{ Records []ShortBuildRecord }
 // ParseTunnelBuild parses a TunnelBuild payload of exactly 8 × 528 bytes.
 func ParseTunnelBuild(b []byte) (*TunnelBuild, error) {
 	m := &TunnelBuild{}
-	return m, parseFixedRecords("TunnelBuild", b, &m.Records)
+	if err := parseFixedRecords("TunnelBuild", b, &m.Records); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // ParseTunnelBuildReply parses a TunnelBuildReply payload of exactly
 // 8 × 528 bytes.
 func ParseTunnelBuildReply(b []byte) (*TunnelBuildReply, error) {
 	m := &TunnelBuildReply{}
-	return m, parseFixedRecords("TunnelBuildReply", b, &m.Records)
+	if err := parseFixedRecords("TunnelBuildReply", b, &m.Records); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // ParseVariableTunnelBuild parses a VariableTunnelBuild payload.

@@ -93,11 +93,11 @@ func Parse(b []byte, short bool) (Header, Message, error) {
 func ParsePayload(typ uint8, payload []byte) (Message, error) {
 	switch typ {
 	case TypeDatabaseStore:
-		return ParseDatabaseStore(payload)
+		return msg(ParseDatabaseStore(payload))
 	case TypeDatabaseLookup:
-		return ParseDatabaseLookup(payload)
+		return msg(ParseDatabaseLookup(payload))
 	case TypeDatabaseSearchReply:
-		return ParseDatabaseSearchReply(payload)
+		return msg(ParseDatabaseSearchReply(payload))
 	case TypeDeliveryStatus:
 		m, err := ParseDeliveryStatus(payload)
 		return ptr(m, err)
@@ -114,22 +114,30 @@ func ParsePayload(typ uint8, payload []byte) (Message, error) {
 		m, err := ParseData(payload)
 		return ptr(m, err)
 	case TypeTunnelBuild:
-		return ParseTunnelBuild(payload)
+		return msg(ParseTunnelBuild(payload))
 	case TypeTunnelBuildReply:
-		return ParseTunnelBuildReply(payload)
+		return msg(ParseTunnelBuildReply(payload))
 	case TypeVariableTunnelBuild:
-		return ParseVariableTunnelBuild(payload)
+		return msg(ParseVariableTunnelBuild(payload))
 	case TypeVariableTunnelBuildReply:
-		return ParseVariableTunnelBuildReply(payload)
+		return msg(ParseVariableTunnelBuildReply(payload))
 	case TypeShortTunnelBuild:
-		return ParseShortTunnelBuild(payload)
+		return msg(ParseShortTunnelBuild(payload))
 	case TypeOutboundTunnelBuildReply:
-		return ParseOutboundTunnelBuildReply(payload)
+		return msg(ParseOutboundTunnelBuildReply(payload))
 	}
 	return nil, perr("message", "type", detail(ErrUnknownType, "%d", typ))
 }
 
-// ptr keeps a typed nil out of the interface on error.
+// msg keeps a typed nil out of the interface on error.
+func msg[M Message](m M, err error) (Message, error) {
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// ptr is msg for the types parsed by value.
 func ptr[T any, P interface {
 	*T
 	Message
