@@ -27,6 +27,7 @@ var layers = map[string]int{
 	"internal/transport/ssu2":  5,
 	"internal/netdb":           6,
 	"internal/tunnel":          6,
+	"internal/reseed":          7, // imports netdb (6)
 	"internal/garlic":          6,
 	"internal/client":          7,
 	"internal/streaming":       8,
