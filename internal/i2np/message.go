@@ -23,12 +23,12 @@ type Message interface {
 
 // MaxMessageLen bounds a whole I2NP message, header included: 64 KiB,
 // the most the standard header's 2-byte size can describe with room for
-// the header. (i2pd 2.45.1's buffers stop at I2NP_MAX_MESSAGE_SIZE,
-// 62708 bytes, libi2pd/I2NPProtocol.h.)
+// the header. (i2pd's buffers stop at I2NP_MAX_MESSAGE_SIZE, 62708
+// bytes: libi2pd/I2NPProtocol.h, 2025-12.)
 const MaxMessageLen = 64 << 10
 
 // Expiration bounds, as i2pd's I2NPMessage::IsExpired
-// (libi2pd/I2NPProtocol.cpp): a message is expired a minute after its
+// (libi2pd/I2NPProtocol.cpp, 2025-12): a message is expired a minute after its
 // expiration (I2NP_MESSAGE_CLOCK_SKEW) and refused when it expires more
 // than three minutes ahead. i2np.rst recommends senders stay within 60 s.
 const (
