@@ -26,6 +26,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return runInspect(args[1:], stdout, stderr)
 		case "status":
 			return runStatus(args[1:], stdout, stderr)
+		case "reseed":
+			return runReseed(args[1:], stdout, stderr)
 		case "help", "-h", "--help", "-help":
 			usage(stdout)
 			return 0
