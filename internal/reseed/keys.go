@@ -241,7 +241,9 @@ func loadPair(keyPath, certPath string) (any, *x509.Certificate, error) {
 	if !ok {
 		return nil, nil, fmt.Errorf("reseed: %s: unsupported key", keyPath)
 	}
-	if eq, ok := pub.Public().(interface{ Equal(stdcrypto.PublicKey) bool }); !ok || !eq.Equal(cert.PublicKey) {
+	if eq, ok := pub.Public().(interface {
+		Equal(stdcrypto.PublicKey) bool
+	}); !ok || !eq.Equal(cert.PublicKey) {
 		return nil, nil, fmt.Errorf("reseed: %s does not belong to %s", keyPath, certPath)
 	}
 	return key, cert, nil

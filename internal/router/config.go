@@ -41,6 +41,8 @@ type Config struct {
 	// ControlSocket is the path of the control endpoint (veil status);
 	// "" means <DataDir>/veil.sock, "-" none.
 	ControlSocket string
+	// Reseed fills an almost empty netDb at start (reseed.go).
+	Reseed ReseedConfig
 
 	Logger *slog.Logger
 	Rand   io.Reader        // nil means crypto/rand

@@ -9,7 +9,8 @@ package router
 //  4. The transport Manager (I2NP dispatch: dispatch.go) and the NTCP2
 //     transport, registered with it.
 //  5. Goroutines: Manager.Run, each transport's Run, the connector
-//     (connector.go) and the control server (control.go).
+//     (connector.go), which first reseeds a netDb below reseed.threshold
+//     (reseed.go), and the control server (control.go).
 //  6. When ctx ends: the connector stops, every session is closed with
 //     reason 3 (router shutdown) and given closeTimeout to send it, then
 //     the transports and the control server stop, and Run returns once
@@ -114,7 +115,10 @@ func (r *Router) Run(ctx context.Context) error {
 		})
 	}
 	var loops sync.WaitGroup // stop before the sessions are closed
-	loops.Go(func() { r.runConnector(runCtx, mgr, store) })
+	loops.Go(func() {
+		r.reseedIfNeeded(runCtx, store)
+		r.runConnector(runCtx, mgr, store)
+	})
 	srvDone := make(chan struct{})
 	go func() {
 		defer close(srvDone)
