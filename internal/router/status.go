@@ -39,6 +39,9 @@ type SessionStatus struct {
 	Address   string `json:"address"`   // the peer's ip:port
 	BytesIn   uint64 `json:"bytes_in"`
 	BytesOut  uint64 `json:"bytes_out"`
+	// Established is when the handshake completed (RFC 3339, UTC): a
+	// reconnect shows as a new time.
+	Established string `json:"established"`
 }
 
 // NetDBStatus counts the netDb.
@@ -102,12 +105,13 @@ func (r *Router) Status() Status {
 		for _, s := range mgr.Sessions() {
 			stats := s.Stats()
 			st.Transports = append(st.Transports, SessionStatus{
-				Peer:      s.Peer().String(),
-				Transport: s.Transport(),
-				Direction: s.Direction().String(),
-				Address:   s.RemoteAddr().String(),
-				BytesIn:   stats.BytesIn,
-				BytesOut:  stats.BytesOut,
+				Peer:        s.Peer().String(),
+				Transport:   s.Transport(),
+				Direction:   s.Direction().String(),
+				Address:     s.RemoteAddr().String(),
+				BytesIn:     stats.BytesIn,
+				BytesOut:    stats.BytesOut,
+				Established: stats.Established.UTC().Format(time.RFC3339),
 			})
 		}
 		slices.SortFunc(st.Transports, func(a, b SessionStatus) int { return strings.Compare(a.Peer, b.Peer) })
