@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/veil-i2p/veil/internal/ratelimit"
 	"hash/fnv"
 	"io"
 	"log/slog"
@@ -79,7 +80,7 @@ type ServerStats struct {
 type Server struct {
 	cfg     ServerConfig
 	log     *slog.Logger
-	limiter *limiter
+	limiter *ratelimit.Limiter[string]
 	salt    [16]byte // maps requesters to bundles unpredictably
 
 	mu      sync.Mutex // guards the fields below
@@ -128,7 +129,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, limiter: newLimiter(cfg.Rate, cfg.Burst, maxLimited),
+	s := &Server{cfg: cfg, log: cfg.Logger, limiter: ratelimit.New[string](cfg.Rate, cfg.Burst, maxLimited, false),
 		bundles: make([]cachedBundle, cfg.Bundles)}
 	if _, err := rand.Read(s.salt[:]); err != nil {
 		return nil, fmt.Errorf("reseed: server: %w", err)
@@ -164,7 +165,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	key := requester(r.RemoteAddr)
-	if !s.limiter.allow(key, now) {
+	if !s.limiter.Allow(key, now) {
 		s.limited.Add(1)
 		w.Header().Set("Retry-After", "60")
 		http.Error(w, "too many requests", http.StatusTooManyRequests)
@@ -198,12 +199,11 @@ func requester(remoteAddr string) string {
 	if err != nil {
 		return host
 	}
-	ip = ip.Unmap()
-	if ip.Is6() {
-		p, _ := ip.Prefix(64)
-		return p.String()
+	k := ratelimit.SourceKey(ip)
+	if k.Is6() {
+		return netip.PrefixFrom(k, 64).String()
 	}
-	return ip.String()
+	return k.String()
 }
 
 // Bundle returns the signed bundle for requester key, signing a new one

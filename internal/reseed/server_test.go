@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/x509"
+	"github.com/veil-i2p/veil/internal/ratelimit"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -125,19 +126,19 @@ func TestRequester(t *testing.T) {
 }
 
 func TestLimiterCap(t *testing.T) {
-	l := newLimiter(1, 1, 2)
+	l := ratelimit.New[string](1, 1, 2, false)
 	now := time.Now()
-	if !l.allow("a", now) || !l.allow("b", now) {
+	if !l.Allow("a", now) || !l.Allow("b", now) {
 		t.Fatal("first requests refused")
 	}
-	if l.allow("c", now) {
+	if l.Allow("c", now) {
 		t.Fatal("third key admitted to a full table")
 	}
-	if !l.allow("c", now.Add(2*time.Second)) {
+	if !l.Allow("c", now.Add(2*time.Second)) {
 		t.Fatal("refilled buckets not pruned")
 	}
-	if len(l.buckets) > 2 {
-		t.Fatalf("%d buckets, cap 2", len(l.buckets))
+	if l.Len() > 2 {
+		t.Fatalf("%d buckets, cap 2", l.Len())
 	}
 }
 

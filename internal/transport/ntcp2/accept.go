@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/veil-i2p/veil/internal/ratelimit"
 	"net"
 	"time"
 
@@ -90,7 +91,7 @@ func (t *Transport) acceptLoop(ln net.Listener) {
 			t.cnt.bannedIn.Add(1)
 			resetClose(c)
 			continue
-		case ip.IsValid() && !t.limit.allow(ip, time.Now()):
+		case ip.IsValid() && !t.limit.Allow(ratelimit.SourceKey(ip), time.Now()):
 			t.cnt.rateLimited.Add(1)
 			resetClose(c)
 			continue

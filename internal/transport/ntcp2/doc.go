@@ -17,7 +17,6 @@
 //	accept.go            Run: listeners, accept loop with its limits, Bob's handshakes
 //	address.go           peers' NTCP2 addresses (s, i, v, host, port)
 //	replay.go            cache of SessionRequest ephemeral keys
-//	ratelimit.go         per-IP handshake token bucket
 //
 // Ownership and concurrency. A handshake runs entirely on the goroutine
 // that dialed (Dial's caller) or accepted (one goroutine per inbound

@@ -2,6 +2,7 @@ package ntcp2
 
 import (
 	"errors"
+	"github.com/veil-i2p/veil/internal/ratelimit"
 	"net/netip"
 	"testing"
 	"time"
@@ -97,30 +98,30 @@ func TestReplayCache(t *testing.T) {
 }
 
 func TestRateLimiter(t *testing.T) {
-	l := newRateLimiter(1, 3, 2)
+	l := ratelimit.New[netip.Addr](1, 3, 2, true)
 	now := time.Unix(1000, 0)
 	a := netip.MustParseAddr("198.18.0.10")
 	for i := 0; i < 3; i++ {
-		if !l.allow(a, now) {
+		if !l.Allow(ratelimit.SourceKey(a), now) {
 			t.Fatalf("burst %d refused", i)
 		}
 	}
-	if l.allow(a, now) {
+	if l.Allow(ratelimit.SourceKey(a), now) {
 		t.Fatal("fourth handshake in the same instant allowed")
 	}
-	if !l.allow(a, now.Add(time.Second)) {
+	if !l.Allow(ratelimit.SourceKey(a), now.Add(time.Second)) {
 		t.Fatal("no refill after a second")
 	}
 	// IPv6 sources share a /64.
 	v6a, v6b := netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("2001:db8::2")
 	for i := 0; i < 3; i++ {
-		l.allow(v6a, now)
+		l.Allow(ratelimit.SourceKey(v6a), now)
 	}
-	if l.allow(v6b, now) {
+	if l.Allow(ratelimit.SourceKey(v6b), now) {
 		t.Fatal("another host of the /64 got its own bucket")
 	}
 	// Past the cap, new sources pass untracked.
-	if !l.allow(netip.MustParseAddr("198.18.0.99"), now) {
+	if !l.Allow(ratelimit.SourceKey(netip.MustParseAddr("198.18.0.99")), now) {
 		t.Fatal("new source refused when the table is full")
 	}
 }

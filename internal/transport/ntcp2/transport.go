@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/veil-i2p/veil/internal/ratelimit"
 	"io"
 	"log/slog"
 	"net"
@@ -114,7 +115,7 @@ type Transport struct {
 	bob    noise.SymmetricState // initial state with our static key mixed in
 	iv     [ivLen]byte          // our published i
 	replay *replayCache
-	limit  *rateLimiter
+	limit  *ratelimit.Limiter[netip.Addr]
 	hsSem  chan struct{}
 	cnt    counters
 
@@ -170,7 +171,9 @@ func New(cfg Config) (*Transport, error) {
 	t.bob = initialState(&cfg.StaticKeys.Public)
 	copy(t.iv[:], cfg.StaticKeys.Extra)
 	t.replay = newReplayCache(2*cfg.MaxSkew, DefaultReplayCap)
-	t.limit = newRateLimiter(cfg.HandshakeRate, cfg.HandshakeBurst, maxRateEntries)
+	// Past the cap a new source passes untracked: the cap on concurrent
+	// handshakes still bounds the damage.
+	t.limit = ratelimit.New[netip.Addr](cfg.HandshakeRate, cfg.HandshakeBurst, maxRateEntries, true)
 	t.hsSem = make(chan struct{}, cfg.MaxHandshakes)
 	t.life, t.stopLife = context.WithCancel(context.Background())
 	return t, nil
