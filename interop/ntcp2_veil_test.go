@@ -7,13 +7,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -26,33 +23,7 @@ import (
 // SIGTERM, SIGKILL after 15 s) and fails the test unless it exits 0.
 func startVeilNetns(t testing.TB, n *i2pdtest.Network, ns string, args ...string) *veilRun {
 	t.Helper()
-	logPath := filepath.Join(t.TempDir(), "veil.log")
-	out, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close() // veil has its own copy
-	cmd := n.Command(ns, veil(t), args...)
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start veil in %s: %v", ns, err)
-	}
-	v := &veilRun{cmd: cmd, logPath: logPath, exited: make(chan struct{})}
-	go func() {
-		err := cmd.Wait()
-		v.mu.Lock()
-		v.waitErr = err
-		v.mu.Unlock()
-		close(v.exited)
-	}()
-	t.Cleanup(func() {
-		if err := v.stop(); err != nil {
-			t.Errorf("veil: %v", err)
-		}
-	})
-	t.Logf("veil pid %d in %s: veil %s", cmd.Process.Pid, ns, strings.Join(args, " "))
-	return v
+	return runVeil(t, n.Command(ns, veil(t), args...), "veil in "+ns)
 }
 
 // veilStatus is `veil status --json` as the README documents it (the

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -125,31 +124,5 @@ func freeLoopback(t *testing.T) string {
 // t.Cleanup stops it by PID (veilRun.stop).
 func startReseedServe(t *testing.T, args ...string) *veilRun {
 	t.Helper()
-	logPath := filepath.Join(t.TempDir(), "reseed.log")
-	out, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
-	cmd := exec.Command(veil(t), append([]string{"reseed", "serve"}, args...)...)
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start veil reseed serve: %v", err)
-	}
-	v := &veilRun{cmd: cmd, logPath: logPath, exited: make(chan struct{})}
-	go func() {
-		err := cmd.Wait()
-		v.mu.Lock()
-		v.waitErr = err
-		v.mu.Unlock()
-		close(v.exited)
-	}()
-	t.Cleanup(func() {
-		if err := v.stop(); err != nil {
-			t.Errorf("veil reseed serve: %v", err)
-		}
-	})
-	t.Logf("veil reseed serve pid %d: %s", cmd.Process.Pid, strings.Join(cmd.Args, " "))
-	return v
+	return runVeil(t, exec.Command(veil(t), append([]string{"reseed", "serve"}, args...)...), "veil reseed serve")
 }

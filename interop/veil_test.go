@@ -163,18 +163,26 @@ type veilRun struct {
 func startVeil(t testing.TB, dataDir string, netID int, extra ...string) *veilRun {
 	t.Helper()
 	args := append([]string{"--datadir=" + dataDir, fmt.Sprintf("--netid=%d", netID), "--loglevel=debug"}, extra...)
+	return runVeil(t, exec.Command(veil(t), args...), "veil")
+}
+
+// runVeil starts cmd (a veil command, or one that execs veil so the PID is
+// veil's) with its output in a log file; a t.Cleanup stops it by that PID
+// (veilRun.stop: SIGTERM, SIGKILL after 15 s) and fails the test unless it
+// exits 0. label names it in messages.
+func runVeil(t testing.TB, cmd *exec.Cmd, label string) *veilRun {
+	t.Helper()
 	logPath := filepath.Join(t.TempDir(), "veil.log")
 	out, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer out.Close()
-	cmd := exec.Command(veil(t), args...)
+	defer out.Close() // veil has its own copy
 	cmd.Stdout, cmd.Stderr = out, out
 	// If the test binary dies without its cleanups, the kernel stops veil.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start veil: %v", err)
+		t.Fatalf("start %s: %v", label, err)
 	}
 	v := &veilRun{cmd: cmd, logPath: logPath, exited: make(chan struct{})}
 	go func() {
@@ -186,10 +194,10 @@ func startVeil(t testing.TB, dataDir string, netID int, extra ...string) *veilRu
 	}()
 	t.Cleanup(func() {
 		if err := v.stop(); err != nil {
-			t.Errorf("veil: %v", err)
+			t.Errorf("%s: %v", label, err)
 		}
 	})
-	t.Logf("veil pid %d: %s %s", cmd.Process.Pid, cmd.Path, strings.Join(args, " "))
+	t.Logf("%s pid %d: %s", label, cmd.Process.Pid, strings.Join(cmd.Args, " "))
 	return v
 }
 
