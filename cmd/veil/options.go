@@ -37,6 +37,8 @@ func routerConfig(o *config.Options, logger *slog.Logger) router.Config {
 		Address6:       o.Address6,
 		AllowReserved:  !o.ReservedRange,
 		MaxSessions:    maxSessions,
+		NoTransit:      o.NoTransit,
+		MaxTransit:     o.Limits.TransitTunnels,
 		Reseed: router.ReseedConfig{
 			Threshold: o.Reseed.Threshold, Verify: o.Reseed.Verify, URLs: o.Reseed.URLs,
 			File: o.Reseed.File, ZipFile: o.Reseed.ZipFile, Proxy: o.Reseed.Proxy, CertsDir: o.CertsDir,

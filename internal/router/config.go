@@ -31,6 +31,12 @@ type Config struct {
 	// peers in reserved address ranges (loopback, RFC 1918, ...).
 	AllowReserved bool
 
+	// NoTransit refuses every transit tunnel (i2pd's notransit);
+	// MaxTransit caps how many we carry (limits.transittunnels; 0 means
+	// the tunnel package's default).
+	NoTransit  bool
+	MaxTransit int
+
 	// MaxSessions bounds transport sessions (0: transport's default).
 	MaxSessions int
 	// MinPeers and TargetPeers steer the connector: below MinPeers it

@@ -15,6 +15,7 @@ import (
 	"github.com/veil-i2p/veil/internal/keyfile"
 	"github.com/veil-i2p/veil/internal/netdb"
 	"github.com/veil-i2p/veil/internal/transport"
+	"github.com/veil-i2p/veil/internal/tunnel"
 )
 
 // Router is one veil router.
@@ -30,6 +31,7 @@ type Router struct {
 	netdb   *netdb.Store          // set by Run
 	mgr     *transport.Manager    // set by Run
 	trs     []transport.Transport // set by Run
+	transit *tunnel.Transit       // set by Run
 }
 
 // New checks cfg and returns a router that has not started yet.

@@ -73,6 +73,16 @@ func (r *Router) Run(ctx context.Context) error {
 	r.netdb, r.mgr, r.started = store, mgr, time.Now()
 	r.mu.Unlock()
 	r.registerHandlers(mgr)
+	transit, err := r.newTransit()
+	if err != nil {
+		closeListener(ctl)
+		return fmt.Errorf("router: %w", err)
+	}
+	sender := newTunnelSender(r, mgr, ri.Hash())
+	r.registerTransit(mgr, transit, sender.Send)
+	r.mu.Lock()
+	r.transit = transit
+	r.mu.Unlock()
 
 	trs, err := r.newTransports(mgr)
 	if err != nil {
@@ -115,6 +125,8 @@ func (r *Router) Run(ctx context.Context) error {
 		})
 	}
 	var loops sync.WaitGroup // stop before the sessions are closed
+	loops.Go(func() { sender.Run(runCtx) })
+	loops.Go(func() { r.runTransit(runCtx, transit) })
 	loops.Go(func() {
 		r.reseedIfNeeded(runCtx, store)
 		r.runConnector(runCtx, mgr, store)

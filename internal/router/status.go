@@ -53,10 +53,25 @@ type NetDBStatus struct {
 
 // TunnelsStatus is the tunnel summary; empty until tunnels exist.
 type TunnelsStatus struct {
-	Inbound      []TunnelStatus `json:"inbound"`
-	Outbound     []TunnelStatus `json:"outbound"`
-	Transit      int            `json:"transit"`
-	BuildSuccess *float64       `json:"build_success"` // 0..1; null before any build
+	Inbound  []TunnelStatus `json:"inbound"`
+	Outbound []TunnelStatus `json:"outbound"`
+	Transit  int            `json:"transit"`
+	// TransitCounters count build requests and transit traffic since
+	// start (absent before Run).
+	TransitCounters *TransitCounters `json:"transit_counters,omitempty"`
+	BuildSuccess    *float64         `json:"build_success"` // 0..1; null before any build
+}
+
+// TransitCounters count what the router did for other routers' tunnels.
+type TransitCounters struct {
+	Requests  uint64 `json:"requests"`  // build requests answered
+	Accepted  uint64 `json:"accepted"`  // of which accepted
+	Rejected  uint64 `json:"rejected"`  // of which refused (reply 30)
+	Dropped   uint64 `json:"dropped"`   // build requests dropped unanswered
+	DataIn    uint64 `json:"data_in"`   // tunnel messages received on transit tunnels
+	DataOut   uint64 `json:"data_out"`  // tunnel messages sent on
+	Delivered uint64 `json:"delivered"` // messages delivered as outbound endpoint
+	Gatewayed uint64 `json:"gatewayed"` // messages taken in as inbound gateway
 }
 
 // TunnelStatus is one of our tunnels.
@@ -76,7 +91,7 @@ const (
 // set up.
 func (r *Router) Status() Status {
 	r.mu.Lock()
-	ri, store, mgr, started := r.ri, r.netdb, r.mgr, r.started
+	ri, store, mgr, started, transit := r.ri, r.netdb, r.mgr, r.started, r.transit
 	r.mu.Unlock()
 	st := Status{
 		Transports:   []SessionStatus{},
@@ -97,6 +112,14 @@ func (r *Router) Status() Status {
 	}
 	if !started.IsZero() {
 		st.Router.Uptime = int64(math.Round(time.Since(started).Seconds()))
+	}
+	if transit != nil {
+		st.Tunnels.Transit = transit.Len()
+		c := transit.Counters()
+		st.Tunnels.TransitCounters = &TransitCounters{
+			Requests: c.Requests, Accepted: c.Accepted, Rejected: c.Rejected, Dropped: c.Dropped,
+			DataIn: c.DataIn, DataOut: c.DataOut, Delivered: c.Delivered, Gatewayed: c.Gatewayed,
+		}
 	}
 	if store != nil {
 		st.NetDB.Routers, st.NetDB.Floodfills = store.Len(), store.Floodfills()

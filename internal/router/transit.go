@@ -1,0 +1,156 @@
+package router
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/veil-i2p/veil/internal/crypto"
+	"github.com/veil-i2p/veil/internal/data"
+	"github.com/veil-i2p/veil/internal/i2np"
+	"github.com/veil-i2p/veil/internal/transport"
+	"github.com/veil-i2p/veil/internal/tunnel"
+)
+
+// Transit glue: the tunnel package decides and transforms, this file moves
+// messages. Handlers run on a session's read goroutine, so they never
+// block: messages to a peer without a session go to a small pool of
+// dialers, and are dropped when it is busy (the tunnel loses a message,
+// as it would to congestion).
+
+const (
+	transitExpireEvery = 30 * time.Second
+	dialQueueLen       = 256
+	dialWorkers        = 8
+)
+
+// outbound is one message waiting for a dial.
+type outbound struct {
+	to  data.Hash
+	msg *transport.Message
+	pri transport.Priority
+}
+
+// newTransit creates the transit tables for our identity.
+func (r *Router) newTransit() (*tunnel.Transit, error) {
+	r.mu.Lock()
+	keys, ri := r.keys, r.ri
+	r.mu.Unlock()
+	var priv [32]byte
+	copy(priv[:], keys.EncPrivate)
+	pub, err := crypto.X25519Public(priv[:])
+	if err != nil {
+		return nil, err
+	}
+	return tunnel.NewTransit(tunnel.TransitConfig{
+		Self:       ri.Hash(),
+		Keys:       tunnel.NewRecordKeys(ri.Hash(), priv, pub),
+		Accept:     !r.cfg.NoTransit,
+		MaxTunnels: r.cfg.MaxTransit,
+		Log:        r.log,
+	}), nil
+}
+
+// registerTransit plugs the tunnel message types into the dispatch point
+// and returns the sender the handlers use.
+func (r *Router) registerTransit(mgr *transport.Manager, tr *tunnel.Transit, send func([]tunnel.Out)) {
+	for _, typ := range []uint8{i2np.TypeShortTunnelBuild, i2np.TypeVariableTunnelBuild, i2np.TypeTunnelBuild} {
+		mgr.Handle(typ, func(from data.Hash, m *transport.Message) {
+			out, err := tr.HandleBuild(from, m.Type, m.Payload, r.cfg.now(), nil)
+			if err != nil {
+				r.log.Debug("router: tunnel build request", "peer", from.String(), "type", i2np.TypeName(m.Type), "err", err)
+			}
+			send(out)
+		})
+	}
+	mgr.Handle(i2np.TypeTunnelData, func(from data.Hash, m *transport.Message) {
+		out, err := tr.HandleTunnelData(from, m.Payload, r.cfg.now(), nil)
+		if err != nil {
+			r.log.Debug("router: TunnelData", "peer", from.String(), "err", err)
+		}
+		send(out)
+	})
+	mgr.Handle(i2np.TypeTunnelGateway, func(from data.Hash, m *transport.Message) {
+		out, err := tr.HandleTunnelGateway(from, m.Payload, r.cfg.now(), nil)
+		if err != nil {
+			r.log.Debug("router: TunnelGateway", "peer", from.String(), "err", err)
+		}
+		send(out)
+	})
+}
+
+// runTransit expires transit tunnels until ctx ends.
+func (r *Router) runTransit(ctx context.Context, tr *tunnel.Transit) {
+	t := time.NewTicker(transitExpireEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			tr.Expire(now)
+		}
+	}
+}
+
+// tunnelSender hands tunnel messages to the transports: straight onto a
+// peer's session when there is one, else to a few dialer goroutines
+// through a bounded queue.
+type tunnelSender struct {
+	r     *Router
+	mgr   *transport.Manager
+	self  data.Hash
+	queue chan outbound
+}
+
+func newTunnelSender(r *Router, mgr *transport.Manager, self data.Hash) *tunnelSender {
+	return &tunnelSender{r: r, mgr: mgr, self: self, queue: make(chan outbound, dialQueueLen)}
+}
+
+// Run dials for queued messages until ctx ends.
+func (ts *tunnelSender) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for range dialWorkers {
+		wg.Go(func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case o := <-ts.queue:
+					dctx, cancel := context.WithTimeout(ctx, dialTimeout)
+					if err := ts.mgr.Send(dctx, o.to, o.msg, o.pri); err != nil {
+						ts.r.log.Debug("router: tunnel message not sent", "peer", o.to.String(), "type", i2np.TypeName(o.msg.Type), "err", err)
+					}
+					cancel()
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// Send queues outs without blocking.
+func (ts *tunnelSender) Send(outs []tunnel.Out) {
+	for _, o := range outs {
+		if o.To == ts.self {
+			ts.r.log.Debug("router: tunnel message to ourselves dropped", "type", i2np.TypeName(o.Msg.Type))
+			continue
+		}
+		m := &transport.Message{Type: o.Msg.Type, ID: o.Msg.ID, Expiration: o.Msg.Expiration, Payload: o.Payload}
+		pri := transport.PriorityNormal
+		if o.Msg.Type != i2np.TypeTunnelData {
+			pri = transport.PriorityHigh
+		}
+		if s := ts.mgr.Session(o.To); s != nil {
+			if err := s.Send(m, pri); err != nil {
+				ts.r.log.Debug("router: tunnel message dropped", "peer", o.To.String(), "err", err)
+			}
+			continue
+		}
+		select {
+		case ts.queue <- outbound{to: o.To, msg: m, pri: pri}:
+		default:
+			ts.r.log.Debug("router: dial queue full, tunnel message dropped", "peer", o.To.String())
+		}
+	}
+}
