@@ -40,6 +40,7 @@ type veilStatus struct {
 		Routers    int `json:"routers"`
 		Floodfills int `json:"floodfills"`
 	} `json:"netdb"`
+	Tunnels veilTunnels `json:"tunnels"`
 }
 
 // veilSession is one entry of veilStatus.Transports.

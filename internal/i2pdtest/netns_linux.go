@@ -187,46 +187,61 @@ func resolveNetns(c *Config) error {
 // the goroutine exits still locked, so the runtime discards that thread.
 func netnsDialer(ns string) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		type result struct {
-			c   net.Conn
-			err error
-		}
-		ch := make(chan result, 1)
-		go func() {
-			runtime.LockOSThread()
-			c, restored, err := dialFromNetns(ctx, ns, network, addr)
-			if restored {
-				runtime.UnlockOSThread()
-			}
-			ch <- result{c, err}
-		}()
-		r := <-ch
-		return r.c, r.err
+		var c net.Conn
+		err := inNetns(ns, func() (err error) {
+			c, err = (&net.Dialer{}).DialContext(ctx, network, addr)
+			return err
+		})
+		return c, err
 	}
 }
 
-func dialFromNetns(ctx context.Context, ns, network, addr string) (c net.Conn, restored bool, err error) {
+// Listen opens a TCP listener on addr inside namespace ns, for a test
+// server that the routers there can reach (the socket stays in ns).
+func (n *Network) Listen(ns, addr string) (net.Listener, error) {
+	var l net.Listener
+	err := inNetns(ns, func() (err error) {
+		l, err = net.Listen("tcp", addr)
+		return err
+	})
+	return l, err
+}
+
+// inNetns runs f on a locked OS thread switched into namespace ns, and
+// switches back. If switching back fails, the goroutine exits still
+// locked, so the runtime discards that thread.
+func inNetns(ns string, f func() error) error {
+	ch := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		restored, err := withNetns(ns, f)
+		if restored {
+			runtime.UnlockOSThread()
+		}
+		ch <- err
+	}()
+	return <-ch
+}
+
+func withNetns(ns string, f func() error) (restored bool, err error) {
 	self, err := os.Open("/proc/thread-self/ns/net")
 	if err != nil {
-		return nil, true, fmt.Errorf("i2pdtest: netns dial: %w", err)
+		return true, fmt.Errorf("i2pdtest: netns: %w", err)
 	}
 	defer self.Close()
 	target, err := os.Open(filepath.Join("/run/netns", ns))
 	if err != nil {
-		return nil, true, fmt.Errorf("i2pdtest: netns dial: %w", err)
+		return true, fmt.Errorf("i2pdtest: netns: %w", err)
 	}
 	defer target.Close()
 	if err := setns(target.Fd()); err != nil {
-		return nil, true, fmt.Errorf("i2pdtest: netns dial: setns %s: %w", ns, err)
+		return true, fmt.Errorf("i2pdtest: netns: setns %s: %w", ns, err)
 	}
-	c, err = (&net.Dialer{}).DialContext(ctx, network, addr)
+	ferr := f()
 	if rerr := setns(self.Fd()); rerr != nil {
-		if c != nil {
-			c.Close()
-		}
-		return nil, false, fmt.Errorf("i2pdtest: netns dial: back to own namespace: %w", rerr)
+		return false, fmt.Errorf("i2pdtest: netns: back to own namespace: %w", rerr)
 	}
-	return c, true, err
+	return true, ferr
 }
 
 func setns(fd uintptr) error {

@@ -52,3 +52,6 @@ func isLoopback(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.To4() != nil && ip.IsLoopback()
 }
+
+// Listen needs Linux network namespaces.
+func (n *Network) Listen(ns, addr string) (net.Listener, error) { return nil, errNoNetns }
