@@ -36,15 +36,19 @@ const (
 	MaxAgeOnLoad = 180 * 24 * time.Hour
 )
 
-// Errors of Put and Load; each is wrapped with the router's hash.
+// Errors of Put, PutLeaseSet and Load; each is wrapped with the entry's
+// hash. ErrSignature and ErrKey come wrapped together with ErrInvalid.
 var (
-	ErrInvalid  = errors.New("invalid RouterInfo")
-	ErrNetID    = errors.New("wrong network id")
-	ErrTooOld   = errors.New("published too long ago")
-	ErrFuture   = errors.New("published in the future")
-	ErrSelf     = errors.New("our own RouterInfo")
-	ErrFull     = errors.New("store full")
-	ErrTooLarge = errors.New("RouterInfo too large")
+	ErrInvalid   = errors.New("invalid entry")
+	ErrSignature = errors.New("bad signature")
+	ErrKey       = errors.New("key is not the entry's hash")
+	ErrNetID     = errors.New("wrong network id")
+	ErrTooOld    = errors.New("published too long ago")
+	ErrExpired   = errors.New("expired")
+	ErrFuture    = errors.New("published in the future")
+	ErrSelf      = errors.New("our own RouterInfo")
+	ErrFull      = errors.New("store full")
+	ErrTooLarge  = errors.New("entry too large")
 )
 
 // Config configures a Store. Zero values are defaults except NetID.
@@ -53,18 +57,24 @@ type Config struct {
 	NetID      int       // RouterInfos of other networks are refused
 	Self       data.Hash // our own hash: never stored
 	MaxRouters int       // 0 means DefaultMaxRouters
-	Logger     *slog.Logger
-	Now        func() time.Time
+	// MaxLeaseSets caps the LeaseSets held; 0 means DefaultMaxLeaseSets.
+	MaxLeaseSets int
+	Logger       *slog.Logger
+	Now          func() time.Time
 }
 
-// Store is the RouterInfo store. Create it with New.
+// Store is the netDb's memory: RouterInfos (also on disk) and LeaseSets
+// (memory only). Create it with New.
 type Store struct {
 	cfg Config
 	log *slog.Logger
 
-	mu         sync.RWMutex // guards routers and floodfills
+	mu         sync.RWMutex // guards the three maps
 	routers    map[data.Hash]*data.RouterInfo
-	floodfills int
+	floodfills map[data.Hash]*data.RouterInfo // the routers with caps f
+	leaseSets  map[data.Hash]*LeaseSet
+
+	cnt counters
 
 	writeMu sync.Mutex // orders file writes and removals
 }
@@ -77,11 +87,21 @@ func New(cfg Config) *Store {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.MaxLeaseSets <= 0 {
+		cfg.MaxLeaseSets = DefaultMaxLeaseSets
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Store{cfg: cfg, log: cfg.Logger, routers: make(map[data.Hash]*data.RouterInfo)}
+	return &Store{cfg: cfg, log: cfg.Logger,
+		routers:    make(map[data.Hash]*data.RouterInfo),
+		floodfills: make(map[data.Hash]*data.RouterInfo),
+		leaseSets:  make(map[data.Hash]*LeaseSet),
+	}
 }
+
+// Self is our own router hash, as configured.
+func (s *Store) Self() data.Hash { return s.cfg.Self }
 
 // IsFloodfill reports whether ri publishes the floodfill cap f.
 func IsFloodfill(ri *data.RouterInfo) bool { return strings.Contains(ri.Caps(), "f") }
@@ -115,13 +135,20 @@ func (s *Store) Len() int {
 func (s *Store) Floodfills() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.floodfills
+	return len(s.floodfills)
 }
 
 // Put validates ri (Check) and stores it if it is new or newer than the
 // one held, then writes it to the folder. It reports whether the store
-// changed; an older or equal RouterInfo is not an error.
+// changed; an older or equal RouterInfo is not an error. Refusals are
+// counted by reason (Stats).
 func (s *Store) Put(ri *data.RouterInfo) (bool, error) {
+	ok, err := s.put(ri)
+	s.cnt.count(ok, err)
+	return ok, err
+}
+
+func (s *Store) put(ri *data.RouterInfo) (bool, error) {
 	if err := s.Check(ri, MaxAge); err != nil {
 		return false, err
 	}
@@ -146,11 +173,10 @@ func (s *Store) Put(ri *data.RouterInfo) (bool, error) {
 
 // setLocked stores ri in place of old (nil if none). Must hold s.mu.
 func (s *Store) setLocked(h data.Hash, old, ri *data.RouterInfo) {
-	if old != nil && IsFloodfill(old) {
-		s.floodfills--
-	}
 	if IsFloodfill(ri) {
-		s.floodfills++
+		s.floodfills[h] = ri
+	} else if old != nil {
+		delete(s.floodfills, h)
 	}
 	s.routers[h] = ri
 }
@@ -191,7 +217,7 @@ func (s *Store) checkStatic(ri *data.RouterInfo) error {
 		return fmt.Errorf("%w: signing type %v", ErrInvalid, st)
 	}
 	if err := ri.Verify(); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalid, err)
+		return fmt.Errorf("%w: %w: %v", ErrInvalid, ErrSignature, err)
 	}
 	if id := ri.NetID(); id != s.cfg.NetID {
 		return fmt.Errorf("%w: %d, ours is %d", ErrNetID, id, s.cfg.NetID)
