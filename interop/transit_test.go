@@ -66,7 +66,11 @@ func TestTransitI2pd(t *testing.T) {
 		ns, addr := n.Add(fmt.Sprintf("r%d", i), 21+i)
 		nss[i] = ns
 		cfgs[i] = i2pdtest.Config{
-			DataDir: t.TempDir(), NetID: netID, Netns: ns, Host: addr, Port: ntcp2I2pdPort, Floodfill: true,
+			DataDir: t.TempDir(), NetID: netID, Netns: ns, Host: addr, Port: ntcp2I2pdPort,
+			// The client's router is no floodfill: i2pd 2.45.1 reads a
+			// LeaseSet2 from its own floodfill store as a LeaseSet1
+			// ("LeaseSet: Rncorrect number of leases") and never connects.
+			Floodfill: i != 1,
 			Options: map[string]string{"ssu2.enabled": "false", "ssu2.published": "false"},
 		}
 		if i == 0 {

@@ -120,6 +120,10 @@ func writeStatus(w io.Writer, st *router.Status) {
 		tun += fmt.Sprintf(", %.0f%% builds succeed", *st.Tunnels.BuildSuccess*100)
 	}
 	fmt.Fprintf(w, "  tunnels: %s\n", tun)
+	if c := st.Tunnels.TransitCounters; c != nil {
+		fmt.Fprintf(w, "  transit: %d requests (%d accepted, %d refused, %d dropped), %d tunnel messages in, %d out\n",
+			c.Requests, c.Accepted, c.Rejected, c.Dropped, c.DataIn, c.DataOut)
+	}
 	for _, s := range st.Transports {
 		fmt.Fprintf(w, "\npeer: %s\n", s.Peer)
 		fmt.Fprintf(w, "  transport: %s (%s)\n", s.Transport, s.Direction)

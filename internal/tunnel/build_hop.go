@@ -187,11 +187,15 @@ func (hr *HopRequest) ReplyShort(recs []i2np.ShortBuildRecord, code byte, opts [
 	return nil
 }
 
-// xorRecord applies the reply-key ChaCha20 stream for record j.
+// xorRecord applies the reply-key ChaCha20 stream for record j. The
+// block counter starts at 1, as in EncryptedLeaseSet's ChaCha20 and the
+// AEAD's data blocks: the spec says only "ENCRYPT(k, iv, plaintext)", and
+// i2pd (the network) starts at 1; with 0, i2pd creators fail every record
+// after ours (interop finding, see TestTransitI2pd).
 func xorRecord(key *[32]byte, j int, rec []byte) error {
 	var iv [crypto.ChaChaNonceLen]byte
 	iv[4] = byte(j)
-	return crypto.ChaCha20XOR(key, &iv, 0, rec, rec)
+	return crypto.ChaCha20XOR(key, &iv, 1, rec, rec)
 }
 
 // ReplyLong is ReplyShort for long records: the own record is sealed with
