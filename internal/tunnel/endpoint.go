@@ -3,6 +3,7 @@ package tunnel
 import (
 	"bytes"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/veil-i2p/veil/internal/i2np"
@@ -62,19 +63,33 @@ type Endpoint struct {
 	held       int       // fragment bytes in partial
 	nextExpiry time.Time // earliest start + Timeout in partial
 	scratch    [maxContent + ivLen]byte
-	joined     []byte // the last reassembled message, reused
 	stats      EndpointStats
 }
 
 // partial is a fragmented message being reassembled.
 type partial struct {
 	d       Delivery // valid once fragment 0 is in
-	frags   [MaxFragmentNumber + 1][]byte
+	frags   [MaxFragmentNumber + 1]*fragment
 	have    uint64 // bit i: fragment i held
 	last    int    // number of the last fragment, -1 until it arrives
 	bytes   int
 	started time.Time
 }
+
+// fragment holds one fragment's bytes: at most a body's content.
+type fragment struct {
+	n int
+	b [maxContent]byte
+}
+
+// Pools shared by every Endpoint: a router has thousands of tunnels, most
+// of them idle, so buffers go back to the runtime rather than stay with
+// the tunnel that used them.
+var (
+	partialPool  = sync.Pool{New: func() any { return new(partial) }}
+	fragmentPool = sync.Pool{New: func() any { return new(fragment) }}
+	joinedPool   = sync.Pool{New: func() any { return new([]byte) }}
+)
 
 // NewEndpoint returns an Endpoint with the limits of cfg.
 func NewEndpoint(cfg EndpointConfig) *Endpoint {
@@ -154,7 +169,8 @@ func (e *Endpoint) add(id uint32, num int, last bool, d *Delivery, frag []byte, 
 		if len(e.partial) >= e.cfg.MaxMessages {
 			e.dropOldest(nil)
 		}
-		p = &partial{last: -1, started: now}
+		p = partialPool.Get().(*partial)
+		p.last, p.started = -1, now
 		e.partial[id] = p
 		if exp := now.Add(e.cfg.Timeout); len(e.partial) == 1 || exp.Before(e.nextExpiry) {
 			e.nextExpiry = exp
@@ -182,20 +198,26 @@ func (e *Endpoint) add(id uint32, num int, last bool, d *Delivery, frag []byte, 
 	if d != nil {
 		p.d = *d
 	}
-	p.frags[num] = append([]byte(nil), frag...)
+	f := fragmentPool.Get().(*fragment)
+	f.n = copy(f.b[:], frag)
+	p.frags[num] = f
 	p.have |= bit
 	p.bytes += len(frag)
 	e.held += len(frag)
 	if p.last < 0 || p.have != 1<<(p.last+1)-1 {
 		return
 	}
-	e.joined = e.joined[:0]
+	jp := joinedPool.Get().(*[]byte)
+	joined := (*jp)[:0]
 	for _, f := range p.frags[:p.last+1] {
-		e.joined = append(e.joined, f...)
+		joined = append(joined, f.b[:f.n]...)
 	}
+	pd := p.d
 	e.remove(id, p)
 	e.stats.Delivered++
-	deliver(p.d, e.joined)
+	deliver(pd, joined)
+	*jp = joined
+	joinedPool.Put(jp)
 }
 
 // Expire drops the partial messages whose first fragment arrived Timeout
@@ -240,7 +262,16 @@ func (e *Endpoint) drop(id uint32, p *partial) {
 	e.stats.Dropped++
 }
 
+// remove forgets p and gives its memory back to the pools.
 func (e *Endpoint) remove(id uint32, p *partial) {
 	delete(e.partial, id)
 	e.held -= p.bytes
+	for i, f := range p.frags {
+		if f != nil {
+			fragmentPool.Put(f)
+			p.frags[i] = nil
+		}
+	}
+	*p = partial{}
+	partialPool.Put(p)
 }

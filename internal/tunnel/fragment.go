@@ -25,8 +25,11 @@ const (
 
 	// MaxMessageLen is the largest I2NP message (header included) a
 	// Gateway takes: 956 + 62 × 996 in tunnel-message.rst's reckoning,
-	// which fits in 64 fragments wherever the first fragment starts. i2pd
-	// 2.45.1 refuses larger ones at its endpoint (I2NP_MAX_MESSAGE_SIZE).
+	// which fits in 64 fragments wherever the first fragment starts. It
+	// is also i2pd's I2NP_MAX_MESSAGE_SIZE, but i2pd's endpoint counts
+	// the first fragment's offset in its receive buffer against that
+	// bound, so an i2pd endpoint may drop messages within about 1 KiB of
+	// it: senders should stay well below.
 	MaxMessageLen = 62708
 )
 
