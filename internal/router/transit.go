@@ -96,20 +96,37 @@ func (r *Router) runTransit(ctx context.Context, tr *tunnel.Transit) {
 // tunnelSender hands tunnel messages to the transports: straight onto a
 // peer's session when there is one, else to a few dialer goroutines
 // through a bounded queue.
+//
+// Messages addressed to this router itself (an outbound endpoint of ours
+// delivering a build request for a tunnel whose gateway we also are, say)
+// go through a queue of their own to the dispatch point, never straight
+// back into the handler that produced them: no recursion, and a bound.
 type tunnelSender struct {
 	r     *Router
 	mgr   *transport.Manager
 	self  data.Hash
 	queue chan outbound
+	local chan *transport.Message
 }
 
 func newTunnelSender(r *Router, mgr *transport.Manager, self data.Hash) *tunnelSender {
-	return &tunnelSender{r: r, mgr: mgr, self: self, queue: make(chan outbound, dialQueueLen)}
+	return &tunnelSender{r: r, mgr: mgr, self: self, queue: make(chan outbound, dialQueueLen),
+		local: make(chan *transport.Message, dialQueueLen)}
 }
 
 // Run dials for queued messages until ctx ends.
 func (ts *tunnelSender) Run(ctx context.Context) {
 	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case m := <-ts.local:
+				ts.mgr.Dispatch(ts.self, m)
+			}
+		}
+	})
 	for range dialWorkers {
 		wg.Go(func() {
 			for {
@@ -132,11 +149,15 @@ func (ts *tunnelSender) Run(ctx context.Context) {
 // Send queues outs without blocking.
 func (ts *tunnelSender) Send(outs []tunnel.Out) {
 	for _, o := range outs {
+		m := &transport.Message{Type: o.Msg.Type, ID: o.Msg.ID, Expiration: o.Msg.Expiration, Payload: o.Payload}
 		if o.To == ts.self {
-			ts.r.log.Debug("router: tunnel message to ourselves dropped", "type", i2np.TypeName(o.Msg.Type))
+			select {
+			case ts.local <- m:
+			default:
+				ts.r.log.Debug("router: local queue full, message to ourselves dropped", "type", i2np.TypeName(o.Msg.Type))
+			}
 			continue
 		}
-		m := &transport.Message{Type: o.Msg.Type, ID: o.Msg.ID, Expiration: o.Msg.Expiration, Payload: o.Payload}
 		pri := transport.PriorityNormal
 		if o.Msg.Type != i2np.TypeTunnelData {
 			pri = transport.PriorityHigh

@@ -369,6 +369,23 @@ func (m *Manager) Received(s Session, msg *Message) {
 	(*fn)(peer, msg)
 }
 
+// Dispatch hands a message that did not come over a session (one the
+// router addressed to itself, e.g. delivered by its own outbound
+// endpoint) to the handler of its type, as if from peer from.
+func (m *Manager) Dispatch(from data.Hash, msg *Message) {
+	if i2np.Expired(msg.Expiration, m.cfg.Now(), MaxClockSkew) {
+		m.cnt.expired.Add(1)
+		return
+	}
+	fn := m.handlers[msg.Type].Load()
+	if fn == nil {
+		m.cnt.unhandled.Add(1)
+		m.log.Debug("unhandled local I2NP message dropped", "type", i2np.TypeName(msg.Type), "len", len(msg.Payload))
+		return
+	}
+	(*fn)(from, msg)
+}
+
 // ReceivedRouterInfo implements Handler: the RouterInfo goes to the
 // store. We are not a floodfill, so a flood request is not honoured.
 func (m *Manager) ReceivedRouterInfo(s Session, ri *data.RouterInfo, flood bool) {
