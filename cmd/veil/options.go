@@ -35,6 +35,7 @@ func routerConfig(o *config.Options, logger *slog.Logger) router.Config {
 		IPv6:           o.IPv6,
 		Address4:       o.Address4,
 		Address6:       o.Address6,
+		NTCP2AddressV6: o.NTCP2.AddressV6,
 		AllowReserved:  !o.ReservedRange,
 		MaxSessions:    maxSessions,
 		NoTransit:      o.NoTransit,

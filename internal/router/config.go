@@ -27,6 +27,9 @@ type Config struct {
 	// every interface, as i2pd binds unless address4/address6 are set.
 	Address4 string
 	Address6 string
+	// NTCP2AddressV6 is i2pd's ntcp2.addressv6: the IPv6 address to
+	// publish for NTCP2 ("" or "::": Address6, or Host if it is IPv6).
+	NTCP2AddressV6 string
 	// AllowReserved is i2pd's reservedrange=false: accept and dial
 	// peers in reserved address ranges (loopback, RFC 1918, ...).
 	AllowReserved bool

@@ -118,3 +118,47 @@ func TestBandwidthCaps(t *testing.T) {
 		}
 	}
 }
+
+// TestPublishedAddressFamilies: one NTCP2 address per enabled family with
+// a known host, same s, i and port; outbound-only caps name the families.
+func TestPublishedAddressFamilies(t *testing.T) {
+	cases := []struct {
+		name  string
+		set   func(*Config)
+		hosts []string
+		caps  string // of the unpublished address, when no host
+	}{
+		{"v4", func(c *Config) { c.Host = "198.18.0.7" }, []string{"198.18.0.7"}, ""},
+		{"v4 and v6", func(c *Config) { c.Host = "198.18.0.7"; c.IPv6 = true; c.NTCP2AddressV6 = "2001:db8::7" }, []string{"198.18.0.7", "2001:db8::7"}, ""},
+		{"v6 from address6", func(c *Config) { c.IPv6 = true; c.Address6 = "2001:db8::8"; c.NTCP2AddressV6 = "::" }, []string{"2001:db8::8"}, ""},
+		{"v6 host, v6 off", func(c *Config) { c.Host = "2001:db8::9" }, nil, "4"},
+		{"v6 only", func(c *Config) { c.Host = "2001:db8::9"; c.IPv6 = true; c.NoIPv4 = true }, []string{"2001:db8::9"}, ""},
+		{"no host, both", func(c *Config) { c.IPv6 = true }, nil, "46"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := newTestRouter(t, dir, tc.set).Start(); err != nil {
+				t.Fatal(err)
+			}
+			ri := readRouterInfo(t, dir)
+			var hosts []string
+			for _, a := range ri.Addresses {
+				if a.Transport != "NTCP2" || a.Options.Value("s") != ri.Addresses[0].Options.Value("s") {
+					t.Fatalf("address %v", a.Options.Map())
+				}
+				if h := a.Host(); h != "" {
+					hosts = append(hosts, h)
+					if a.Port() != ri.Addresses[0].Port() || a.Options.Value("i") == "" {
+						t.Fatalf("address %v", a.Options.Map())
+					}
+				} else if a.Options.Value("caps") != tc.caps {
+					t.Fatalf("outbound-only caps %q, want %q", a.Options.Value("caps"), tc.caps)
+				}
+			}
+			if len(hosts) != len(tc.hosts) || (len(hosts) > 0 && (hosts[0] != tc.hosts[0] || hosts[len(hosts)-1] != tc.hosts[len(tc.hosts)-1])) {
+				t.Fatalf("hosts %v, want %v", hosts, tc.hosts)
+			}
+		})
+	}
+}

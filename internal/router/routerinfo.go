@@ -29,22 +29,27 @@ func buildRouterInfo(cfg *Config, keys *keyfile.PrivateKeys, ntcp2 *keyfile.Stat
 	}
 	reachable := false
 	if cfg.NTCP2Enabled && ntcp2 != nil {
-		a := data.RouterAddress{Transport: "NTCP2"}
-		a.Options.Set("s", data.EncodeBase64(ntcp2.Public[:]))
-		a.Options.Set("v", "2")
-		if host := cfg.Host; cfg.NTCP2Published && host != "" {
+		hosts := publishedHosts(cfg)
+		if !cfg.NTCP2Published {
+			hosts = nil
+		}
+		for _, host := range hosts {
+			a := ntcp2Address(ntcp2)
 			a.Cost = costNTCP2Published
 			a.Options.Set("host", host)
 			a.Options.Set("port", strconv.Itoa(port))
 			a.Options.Set("i", data.EncodeBase64(ntcp2.Extra))
+			ri.Addresses = append(ri.Addresses, a)
 			reachable = true
-		} else {
+		}
+		if len(hosts) == 0 {
 			// Outbound only: peers still need s and v to check our
 			// SessionConfirmed (ntcp2.rst, "Published Addresses").
+			a := ntcp2Address(ntcp2)
 			a.Cost = costNTCP2Unpublished
-			a.Options.Set("caps", addressCaps(host))
+			a.Options.Set("caps", outboundCaps(cfg))
+			ri.Addresses = append(ri.Addresses, a)
 		}
-		ri.Addresses = append(ri.Addresses, a)
 	}
 	ri.Options.Set("caps", routerCaps(cfg, reachable))
 	ri.Options.Set("netId", strconv.Itoa(cfg.NetID))
@@ -59,12 +64,55 @@ func buildRouterInfo(cfg *Config, keys *keyfile.PrivateKeys, ntcp2 *keyfile.Stat
 	return ri, nil
 }
 
-// addressCaps is "4" or "6" by the family of the host we would use.
-func addressCaps(host string) string {
-	if ip, err := netip.ParseAddr(host); err == nil && ip.Is6() && !ip.Is4In6() {
-		return "6"
+// ntcp2Address is an NTCP2 address with our static key and version.
+func ntcp2Address(keys *keyfile.StaticKeys) data.RouterAddress {
+	a := data.RouterAddress{Transport: "NTCP2"}
+	a.Options.Set("s", data.EncodeBase64(keys.Public[:]))
+	a.Options.Set("v", "2")
+	return a
+}
+
+// publishedHosts are the addresses to publish, one per enabled family, as
+// i2pd does: IPv4 from host; IPv6 from ntcp2.addressv6, else address6,
+// else host when host is IPv6.
+func publishedHosts(cfg *Config) []string {
+	var v4, v6 string
+	if ip, err := netip.ParseAddr(cfg.Host); err == nil {
+		if ip.Unmap().Is4() {
+			v4 = ip.Unmap().String()
+		} else {
+			v6 = ip.String()
+		}
 	}
-	return "4"
+	for _, h := range []string{cfg.Address6, cfg.NTCP2AddressV6} {
+		if ip, err := netip.ParseAddr(h); err == nil && ip.Is6() && !ip.Is4In6() && !ip.IsUnspecified() {
+			v6 = ip.String()
+		}
+	}
+	var out []string
+	if v4 != "" && !cfg.NoIPv4 {
+		out = append(out, v4)
+	}
+	if v6 != "" && cfg.IPv6 {
+		out = append(out, v6)
+	}
+	return out
+}
+
+// outboundCaps is the caps of an unpublished address: the families we
+// can dial from ("4", "6" or "46").
+func outboundCaps(cfg *Config) string {
+	caps := ""
+	if !cfg.NoIPv4 {
+		caps += "4"
+	}
+	if cfg.IPv6 {
+		caps += "6"
+	}
+	if caps == "" {
+		caps = "4"
+	}
+	return caps
 }
 
 // routerCaps builds the caps option (network-database.html, "RouterInfo"
