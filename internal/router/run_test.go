@@ -140,7 +140,8 @@ func TestStatusOverControlSocket(t *testing.T) {
 		st.Router.Version != RouterVersion || st.Router.Caps != "LR" || st.Router.Reachability != ReachUnknown {
 		t.Fatalf("router %+v", st.Router)
 	}
-	if len(st.Transports) != 0 || st.NetDB != (NetDBStatus{}) || st.Tunnels.BuildSuccess != nil {
+	if len(st.Transports) != 0 || st.NetDB.Routers+st.NetDB.Floodfills+st.NetDB.LeaseSets != 0 || st.NetDB.Counters == nil ||
+		st.Tunnels.BuildSuccess != nil {
 		t.Fatalf("status %+v", st)
 	}
 	fi, err := os.Lstat(filepath.Join(dir, ControlFile))
@@ -370,5 +371,47 @@ func TestControlSocketTooLongOrOff(t *testing.T) {
 				t.Fatalf("socket created: %v", err)
 			}
 		})
+	}
+}
+
+// TestTwoRoutersIPv6 connects two IPv6-only routers over ::1: each
+// publishes only its IPv6 NTCP2 address, and the session runs on it.
+func TestTwoRoutersIPv6(t *testing.T) {
+	if l, err := net.Listen("tcp6", "[::1]:0"); err != nil {
+		t.Skip("no IPv6 loopback:", err)
+	} else {
+		l.Close()
+	}
+	dirA, dirB := t.TempDir(), t.TempDir()
+	v6 := func(dir string) Config {
+		c := loopbackConfig(t, dir)
+		c.Host, c.Address4, c.Address6, c.NoIPv4, c.IPv6 = "::1", "", "::1", true, true
+		return c
+	}
+	ra, err := New(v6(dirA))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb := v6(dirB)
+	cb.Floodfill = true
+	rb, err := New(cb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*Router{ra, rb} {
+		if err := r.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a := rb.RouterInfo().Addresses; len(a) != 1 || a[0].Host() != "::1" {
+		t.Fatalf("b publishes %+v", a)
+	}
+	seed(t, dirB, dirA)
+	running(t, rb)
+	waitStatus(t, dirB, "b running", func(Status) bool { return true })
+	running(t, ra)
+	sa := waitStatus(t, dirA, "a's session to b", func(st Status) bool { return len(st.Transports) == 1 })
+	if want := "[::1]:" + strconv.Itoa(rb.cfg.Port); sa.Transports[0].Address != want {
+		t.Fatalf("a reached b at %s, want %s", sa.Transports[0].Address, want)
 	}
 }
