@@ -115,6 +115,7 @@ func writeStatus(w io.Writer, st *router.Status) {
 	fmt.Fprintf(w, "  uptime: %s\n", duration(r.Uptime))
 	fmt.Fprintf(w, "  reachability: %s\n", r.Reachability)
 	fmt.Fprintf(w, "  netdb: %d routers, %d floodfills, %d leasesets\n", st.NetDB.Routers, st.NetDB.Floodfills, st.NetDB.LeaseSets)
+	writeNetDB(w, &st.NetDB)
 	tun := fmt.Sprintf("%d inbound, %d outbound, %d transit", len(st.Tunnels.Inbound), len(st.Tunnels.Outbound), st.Tunnels.Transit)
 	if st.Tunnels.BuildSuccess != nil {
 		tun += fmt.Sprintf(", %.0f%% builds succeed", *st.Tunnels.BuildSuccess*100)

@@ -15,9 +15,10 @@ import (
 
 // The control endpoint: HTTP over a Unix socket, <datadir>/veil.sock,
 // mode 0600 in a 0700 data folder, so only the router's user reaches it.
-// One endpoint for now, GET /status, answering the Status as JSON. A
-// socket that answers means a router already runs on this data folder,
-// and Run refuses to start; a stale one (nothing listening) is replaced.
+// GET /status answers the Status as JSON; GET /netdb/lookup looks a key
+// up (netdb_control.go). A socket that answers means a router already
+// runs on this data folder, and Run refuses to start; a stale one
+// (nothing listening) is replaced.
 
 // maxSocketPath is the longest path a Unix socket may have on Linux
 // (sun_path is 108 bytes with the NUL).
@@ -82,6 +83,7 @@ func (r *Router) serveControl(ctx context.Context, ln net.Listener) error {
 		enc.SetIndent("", "  ")
 		enc.Encode(r.Status())
 	})
+	r.netdbRoutes(mux) // GET /netdb/lookup (netdb_control.go)
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 5 * time.Second,

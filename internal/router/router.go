@@ -32,6 +32,7 @@ type Router struct {
 	mgr     *transport.Manager    // set by Run
 	trs     []transport.Transport // set by Run
 	transit *tunnel.Transit       // set by Run
+	nd      *netdbGlue            // set by Run (netdb.go)
 }
 
 // New checks cfg and returns a router that has not started yet.

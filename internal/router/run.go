@@ -127,6 +127,7 @@ func (r *Router) Run(ctx context.Context) error {
 	var loops sync.WaitGroup // stop before the sessions are closed
 	loops.Go(func() { sender.Run(runCtx) })
 	loops.Go(func() { r.runTransit(runCtx, transit) })
+	loops.Go(func() { r.runNetDB(runCtx) })
 	loops.Go(func() {
 		r.reseedIfNeeded(runCtx, store)
 		r.runConnector(runCtx, mgr, store)

@@ -49,6 +49,10 @@ type NetDBStatus struct {
 	Routers    int `json:"routers"`
 	Floodfills int `json:"floodfills"`
 	LeaseSets  int `json:"leasesets"`
+	// Floodfill says we act as a floodfill; Counters (netdb_status.go)
+	// count the netDb's work since Run.
+	Floodfill bool           `json:"floodfill"`
+	Counters  *NetDBCounters `json:"counters,omitempty"`
 }
 
 // TunnelsStatus is the tunnel summary; empty until tunnels exist.
@@ -124,6 +128,7 @@ func (r *Router) Status() Status {
 	if store != nil {
 		st.NetDB.Routers, st.NetDB.Floodfills = store.Len(), store.Floodfills()
 	}
+	r.netdbStatus(&st.NetDB)
 	if mgr != nil {
 		for _, s := range mgr.Sessions() {
 			stats := s.Stats()
