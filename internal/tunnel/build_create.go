@@ -32,7 +32,8 @@ type Hop struct {
 // HopKeys are a built hop's secrets kept by the creator.
 type HopKeys struct {
 	Ident     data.Hash
-	Index     int // position of the hop's record in the build message
+	ReceiveID data.TunnelID // the tunnel id the hop receives on
+	Index     int           // position of the hop's record in the build message
 	Layer, IV [32]byte
 	GarlicKey [32]byte // outbound endpoint: the key and tag of its reply
 	GarlicTag [8]byte
@@ -136,7 +137,7 @@ func encryptShort(rnd io.Reader, hop *Hop, rec *i2np.ShortBuildRecord, k *HopKey
 	st.EncryptAndHash(rec[recordCipherAt:recordCipherAt], plain)
 	hr := &HopRequest{BuildRequest: hop.Request}
 	deriveShortKeys(hr, st.ChainingKey())
-	*k = HopKeys{Ident: hop.Ident, Layer: hr.Layer, IV: hr.IV, GarlicKey: hr.GarlicKey, GarlicTag: hr.GarlicTag, replyKey: hr.replyKey, h: st.Hash()}
+	*k = HopKeys{Ident: hop.Ident, ReceiveID: hop.Request.ReceiveID, Layer: hr.Layer, IV: hr.IV, GarlicKey: hr.GarlicKey, GarlicTag: hr.GarlicTag, replyKey: hr.replyKey, h: st.Hash()}
 	return nil
 }
 

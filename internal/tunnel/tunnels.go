@@ -1,0 +1,392 @@
+package tunnel
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/veil-i2p/veil/internal/data"
+	"github.com/veil-i2p/veil/internal/i2np"
+)
+
+// Tunnels builds, tests and replaces our own tunnels (the creator's side),
+// pool by pool, and is the endpoint of our inbound tunnels. Like Transit
+// it does no I/O itself: messages go out through TunnelsConfig.Send, and
+// messages our inbound tunnels deliver that are not its own business
+// (build replies, test messages, one-time garlic) go to
+// TunnelsConfig.Local. One lock guards its tables; callbacks are never
+// called under it.
+type Tunnels struct {
+	cfg TunnelsConfig
+
+	mu       sync.Mutex
+	pools    []*Pool
+	zero     *InboundTunnel                   // zero-hop, for build replies before we have tunnels
+	inbound  map[data.TunnelID]*InboundTunnel // by the id messages reach us on
+	pending  map[uint32]*pendingBuild         // by reply message id
+	tags     map[[8]byte]*pendingBuild        // outbound builds' one-time garlic tags
+	tests    map[uint32]*pendingTest          // by DeliveryStatus id
+	outcomes []outcome                        // builds of the last outcomeWindow
+	nextTest time.Time
+}
+
+// TunnelsConfig configures Tunnels.
+type TunnelsConfig struct {
+	Self     data.Hash
+	Peers    Peers
+	Profiles *Profiles // nil: fresh profiles
+	// Send hands messages to the transports without blocking.
+	Send func([]Out)
+	// Local receives the messages our inbound tunnels deliver that
+	// Tunnels does not handle itself (standard header parsed).
+	Local func(h i2np.Header, payload []byte)
+	Log   *slog.Logger
+	Now   func() time.Time
+}
+
+// Timers.
+const (
+	buildTimeout  = 20 * time.Second // i2pd waits 30 s, Java 10–13 s
+	testEvery     = 30 * time.Second
+	testTimeout   = 10 * time.Second
+	testFailLimit = 3 // consecutive failures that end a tunnel
+	outcomeWindow = 10 * time.Minute
+	maintainEvery = time.Second
+)
+
+type pendingBuild struct {
+	pool     *Pool
+	build    *Build
+	inbound  bool
+	hops     []data.Hash
+	ourID    data.TunnelID // inbound: the id its messages reach us on
+	firstID  data.TunnelID // outbound: the first hop's receive id
+	tag      [8]byte       // outbound: the endpoint's reply garlic tag
+	replyID  uint32
+	deadline time.Time
+}
+
+type pendingTest struct {
+	in       *InboundTunnel
+	out      *OutboundTunnel
+	deadline time.Time
+}
+
+type outcome struct {
+	at time.Time
+	ok bool
+}
+
+// NewTunnels returns a manager with no pools and one zero-hop inbound
+// tunnel for build replies.
+func NewTunnels(cfg TunnelsConfig) *Tunnels {
+	if cfg.Profiles == nil {
+		cfg.Profiles = NewProfiles()
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	t := &Tunnels{
+		cfg:     cfg,
+		inbound: make(map[data.TunnelID]*InboundTunnel),
+		pending: make(map[uint32]*pendingBuild),
+		tags:    make(map[[8]byte]*pendingBuild),
+		tests:   make(map[uint32]*pendingTest),
+	}
+	t.zero = t.newZeroHopInbound(nil, cfg.Now())
+	return t
+}
+
+// NewPool adds a pool; Run keeps it filled.
+func (t *Tunnels) NewPool(cfg PoolConfig) *Pool {
+	p := &Pool{cfg: cfg}
+	t.mu.Lock()
+	t.pools = append(t.pools, p)
+	t.mu.Unlock()
+	return p
+}
+
+// newZeroHopInbound makes a zero-hop inbound tunnel: we are its gateway.
+func (t *Tunnels) newZeroHopInbound(p *Pool, now time.Time) *InboundTunnel {
+	id := randomTunnelID()
+	it := &InboundTunnel{id: id, gateway: t.cfg.Self, gwID: id}
+	it.init(nil, now, p)
+	if p == nil {
+		it.expires = now.Add(100 * 365 * 24 * time.Hour) // the manager's own, never replaced
+	}
+	t.inbound[id] = it
+	return it
+}
+
+// Run maintains the pools until ctx ends: builds what is missing, expires
+// builds and tunnels, tests tunnels.
+func (t *Tunnels) Run(ctx context.Context) {
+	tick := time.NewTicker(maintainEvery)
+	defer tick.Stop()
+	for {
+		t.maintain(t.cfg.Now())
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// maintain is one round of Run.
+func (t *Tunnels) maintain(now time.Time) {
+	var out []Out
+	t.mu.Lock()
+	t.expireLocked(now)
+	for _, p := range t.pools {
+		in, o := p.live(now)
+		for range p.cfg.InboundQuantity - in - p.pendIn {
+			out = t.buildInboundLocked(p, now, out)
+		}
+		for range p.cfg.OutboundQuantity - o - p.pendOut {
+			out = t.buildOutboundLocked(p, now, out)
+		}
+	}
+	if !now.Before(t.nextTest) {
+		t.nextTest = now.Add(testEvery)
+		for _, p := range t.pools {
+			out = t.testLocked(p, now, out)
+		}
+	}
+	t.mu.Unlock()
+	t.send(out)
+}
+
+func (t *Tunnels) send(out []Out) {
+	if len(out) > 0 && t.cfg.Send != nil {
+		t.cfg.Send(out)
+	}
+}
+
+// expireLocked ends timed-out builds and tests and expired tunnels.
+func (t *Tunnels) expireLocked(now time.Time) {
+	for id, pb := range t.pending {
+		if now.Before(pb.deadline) {
+			continue
+		}
+		delete(t.pending, id)
+		delete(t.tags, pb.tag)
+		pb.pool.donePending(pb.inbound)
+		t.outcome(now, false)
+		for _, h := range pb.hops {
+			t.cfg.Profiles.update(h, now, func(p *profile) { p.TimedOut++ })
+		}
+		t.cfg.Log.Debug("tunnel: build timed out", "pool", pb.pool.cfg.Name, "inbound", pb.inbound, "hops", len(pb.hops))
+	}
+	for id, pt := range t.tests {
+		if now.Before(pt.deadline) {
+			continue
+		}
+		delete(t.tests, id)
+		for _, ot := range []*ownTunnel{&pt.in.ownTunnel, &pt.out.ownTunnel} {
+			ot.mu.Lock()
+			ot.fails++
+			if ot.fails >= testFailLimit {
+				ot.state = Failed
+			}
+			ot.mu.Unlock()
+			for _, h := range ot.hops {
+				t.cfg.Profiles.update(h.Ident, now, func(p *profile) { p.TestFailed++ })
+			}
+		}
+	}
+	for id, it := range t.inbound {
+		if !now.Before(it.expires) || it.State(now) == Failed {
+			delete(t.inbound, id)
+		}
+	}
+	for _, p := range t.pools {
+		p.inbound = dropFailed(p.inbound, now)
+		p.outbound = dropFailed(p.outbound, now)
+	}
+	cut := 0
+	for cut < len(t.outcomes) && now.Sub(t.outcomes[cut].at) > outcomeWindow {
+		cut++
+	}
+	t.outcomes = t.outcomes[cut:]
+}
+
+func dropFailed[T interface{ State(time.Time) State }](ts []T, now time.Time) []T {
+	out := ts[:0]
+	for _, x := range ts {
+		if x.State(now) != Failed {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func (p *Pool) donePending(inbound bool) {
+	if inbound {
+		p.pendIn--
+	} else {
+		p.pendOut--
+	}
+}
+
+func (t *Tunnels) outcome(now time.Time, ok bool) {
+	t.outcomes = append(t.outcomes, outcome{now, ok})
+}
+
+// request fills the fields every hop's request shares.
+func request(now time.Time) BuildRequest {
+	return BuildRequest{RequestTime: uint32(now.Unix() / 60), Expiration: requestLifetime, NextMsgID: randomID()}
+}
+
+// buildInboundLocked starts an inbound build for p: hops in path order,
+// the first the gateway, the last forwarding the build message to us.
+func (t *Tunnels) buildInboundLocked(p *Pool, now time.Time, out []Out) []Out {
+	n := length(p.cfg.InboundLength, p.cfg.InboundVariance)
+	if n == 0 {
+		it := t.newZeroHopInbound(p, now)
+		p.inbound = append(p.inbound, it)
+		return out
+	}
+	ris := selectHops(t.cfg.Peers, t.cfg.Profiles, t.cfg.Self, n, n-1)
+	if ris == nil {
+		return out
+	}
+	ourID, replyID := randomTunnelID(), randomID()
+	ids := make([]data.TunnelID, n)
+	for i := range ids {
+		ids[i] = randomTunnelID()
+	}
+	hops := make([]Hop, n)
+	for i, ri := range ris {
+		req := request(now)
+		req.ReceiveID = ids[i]
+		if i+1 < n {
+			req.NextIdent, req.NextID = ris[i+1].Hash(), ids[i+1]
+		} else {
+			req.NextIdent, req.NextID, req.NextMsgID = t.cfg.Self, ourID, replyID
+		}
+		if i == 0 {
+			req.Flags = FlagInboundGateway
+		}
+		hops[i] = Hop{Ident: ri.Hash(), Request: req}
+		copy(hops[i].EncKey[:], ri.Identity.EncryptionPublicKey())
+	}
+	self := t.cfg.Self
+	b, recs, err := NewShortBuild(nil, hops, max(4, n+1), &self)
+	if err != nil {
+		t.cfg.Log.Debug("tunnel: inbound build", "err", err)
+		return out
+	}
+	payload, err := (&i2np.ShortTunnelBuild{Records: recs}).Append(nil)
+	if err != nil {
+		return out
+	}
+	pb := &pendingBuild{pool: p, build: b, inbound: true, hops: hashes(ris), ourID: ourID, replyID: replyID, deadline: now.Add(buildTimeout)}
+	t.pending[replyID] = pb
+	p.pendIn++
+	msg := Out{To: ris[0].Hash(), Msg: i2np.Header{Type: i2np.TypeShortTunnelBuild, ID: randomID(), Expiration: now.Add(buildMessageLife)}, Payload: payload}
+	// Through one of our outbound tunnels when there is one, so the
+	// gateway does not see who builds; else directly.
+	if ot := t.anyOutboundLocked(p, now); ot != nil {
+		full, err := i2np.AppendStandard(nil, msg.Msg, payload)
+		if err == nil {
+			if o, err := ot.Send(Delivery{Type: DeliveryRouter, To: msg.To}, full, now, out); err == nil {
+				return o
+			}
+		}
+	}
+	return append(out, msg)
+}
+
+// buildOutboundLocked starts an outbound build for p: the endpoint (last
+// hop) sends the reply into one of our inbound tunnels.
+func (t *Tunnels) buildOutboundLocked(p *Pool, now time.Time, out []Out) []Out {
+	n := length(p.cfg.OutboundLength, p.cfg.OutboundVariance)
+	if n == 0 {
+		ot := &OutboundTunnel{}
+		ot.init(nil, now, p)
+		p.outbound = append(p.outbound, ot)
+		return out
+	}
+	reply := t.anyInboundLocked(p, now)
+	ris := selectHops(t.cfg.Peers, t.cfg.Profiles, t.cfg.Self, n, 0)
+	if ris == nil {
+		return out
+	}
+	replyID := randomID()
+	ids := make([]data.TunnelID, n)
+	for i := range ids {
+		ids[i] = randomTunnelID()
+	}
+	hops := make([]Hop, n)
+	for i, ri := range ris {
+		req := request(now)
+		req.ReceiveID = ids[i]
+		if i+1 < n {
+			req.NextIdent, req.NextID = ris[i+1].Hash(), ids[i+1]
+		} else {
+			req.NextIdent, req.NextID = reply.Gateway()
+			req.NextMsgID, req.Flags = replyID, FlagOutboundEndpoint
+		}
+		hops[i] = Hop{Ident: ri.Hash(), Request: req}
+		copy(hops[i].EncKey[:], ri.Identity.EncryptionPublicKey())
+	}
+	b, recs, err := NewShortBuild(nil, hops, max(4, n), nil)
+	if err != nil {
+		t.cfg.Log.Debug("tunnel: outbound build", "err", err)
+		return out
+	}
+	payload, err := (&i2np.ShortTunnelBuild{Records: recs}).Append(nil)
+	if err != nil {
+		return out
+	}
+	pb := &pendingBuild{pool: p, build: b, hops: hashes(ris), firstID: ids[0], tag: b.Hops[n-1].GarlicTag, replyID: replyID, deadline: now.Add(buildTimeout)}
+	t.pending[replyID] = pb
+	t.tags[pb.tag] = pb
+	p.pendOut++
+	return append(out, Out{To: ris[0].Hash(), Msg: i2np.Header{Type: i2np.TypeShortTunnelBuild, ID: randomID(), Expiration: now.Add(buildMessageLife)}, Payload: payload})
+}
+
+// anyInboundLocked is an inbound tunnel for replies: p's, another pool's,
+// or the zero-hop one.
+func (t *Tunnels) anyInboundLocked(p *Pool, now time.Time) *InboundTunnel {
+	if it := p.pickInbound(now); it != nil {
+		return it
+	}
+	for _, q := range t.pools {
+		if it := q.pickInbound(now); it != nil && len(it.hops) > 0 {
+			return it
+		}
+	}
+	return t.zero
+}
+
+// anyOutboundLocked is an outbound tunnel with hops, p's or another
+// pool's, or nil.
+func (t *Tunnels) anyOutboundLocked(p *Pool, now time.Time) *OutboundTunnel {
+	for _, q := range append([]*Pool{p}, t.pools...) {
+		if ot := q.pickOutbound(now); ot != nil && len(ot.hops) > 0 {
+			return ot
+		}
+	}
+	return nil
+}
+
+func hashes(ris []*data.RouterInfo) []data.Hash {
+	out := make([]data.Hash, len(ris))
+	for i, ri := range ris {
+		out[i] = ri.Hash()
+	}
+	return out
+}
+
+// randomTunnelID is a random nonzero tunnel id.
+func randomTunnelID() data.TunnelID { return data.TunnelID(randomID()) }
+
+// errNotOurs says a message is not for Tunnels; the caller tries transit.
+var errNotOurs = fmt.Errorf("tunnel: not one of our tunnels")
