@@ -40,6 +40,10 @@ func routerConfig(o *config.Options, logger *slog.Logger) router.Config {
 		MaxSessions:    maxSessions,
 		NoTransit:      o.NoTransit,
 		MaxTransit:     o.Limits.TransitTunnels,
+		Exploratory: router.PoolShape{
+			InboundLength: o.Exploratory.InboundLength, OutboundLength: o.Exploratory.OutboundLength,
+			InboundQuantity: o.Exploratory.InboundQuantity, OutboundQuantity: o.Exploratory.OutboundQuantity,
+		},
 		Reseed: router.ReseedConfig{
 			Threshold: o.Reseed.Threshold, Verify: o.Reseed.Verify, URLs: o.Reseed.URLs,
 			File: o.Reseed.File, ZipFile: o.Reseed.ZipFile, Proxy: o.Reseed.Proxy, CertsDir: o.CertsDir,

@@ -125,12 +125,31 @@ func writeStatus(w io.Writer, st *router.Status) {
 		fmt.Fprintf(w, "  transit: %d requests (%d accepted, %d refused, %d dropped), %d tunnel messages in, %d out\n",
 			c.Requests, c.Accepted, c.Rejected, c.Dropped, c.DataIn, c.DataOut)
 	}
+	for _, t := range st.Tunnels.Inbound {
+		fmt.Fprintf(w, "  inbound %s: %s (%s)\n", t.Pool, hopList(t.Peers), t.State)
+	}
+	for _, t := range st.Tunnels.Outbound {
+		fmt.Fprintf(w, "  outbound %s: %s (%s)\n", t.Pool, hopList(t.Peers), t.State)
+	}
 	for _, s := range st.Transports {
 		fmt.Fprintf(w, "\npeer: %s\n", s.Peer)
 		fmt.Fprintf(w, "  transport: %s (%s)\n", s.Transport, s.Direction)
 		fmt.Fprintf(w, "  address: %s\n", s.Address)
 		fmt.Fprintf(w, "  transfer: %s received, %s sent\n", bytesText(s.BytesIn), bytesText(s.BytesOut))
 	}
+}
+
+// hopList shows hops by the first 4 characters of their hash, as i2pd's
+// console does, or "zero-hop".
+func hopList(peers []string) string {
+	if len(peers) == 0 {
+		return "zero-hop"
+	}
+	short := make([]string, len(peers))
+	for i, p := range peers {
+		short[i] = p[:min(4, len(p))]
+	}
+	return strings.Join(short, " → ")
 }
 
 // duration spells seconds as wg does: "1 hour, 2 minutes, 3 seconds".

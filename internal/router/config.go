@@ -39,6 +39,9 @@ type Config struct {
 	// the tunnel package's default).
 	NoTransit  bool
 	MaxTransit int
+	// Exploratory shapes the exploratory tunnel pool (i2pd's
+	// exploratory.* options); the zero value means i2pd's defaults.
+	Exploratory PoolShape
 
 	// MaxSessions bounds transport sessions (0: transport's default).
 	MaxSessions int
@@ -76,3 +79,9 @@ const (
 	DefaultMinPeers    = 3
 	DefaultTargetPeers = 10
 )
+
+// PoolShape is a tunnel pool's lengths and quantities.
+type PoolShape struct {
+	InboundLength, OutboundLength     int
+	InboundQuantity, OutboundQuantity int
+}

@@ -32,6 +32,10 @@ type Router struct {
 	mgr     *transport.Manager    // set by Run
 	trs     []transport.Transport // set by Run
 	transit *tunnel.Transit       // set by Run
+	tunnels *tunnel.Tunnels       // set by Run
+	// exploratory is the exploratory pool, set by Run before anything
+	// reads it.
+	exploratory *tunnel.Pool
 	nd      *netdbGlue            // set by Run (netdb.go)
 }
 

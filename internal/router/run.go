@@ -79,9 +79,10 @@ func (r *Router) Run(ctx context.Context) error {
 		return fmt.Errorf("router: %w", err)
 	}
 	sender := newTunnelSender(r, mgr, ri.Hash())
-	r.registerTransit(mgr, transit, sender.Send)
+	tun := r.newTunnels(store, mgr, sender)
+	r.registerTunnels(mgr, tun, transit, sender.Send)
 	r.mu.Lock()
-	r.transit = transit
+	r.transit, r.tunnels = transit, tun
 	r.mu.Unlock()
 
 	trs, err := r.newTransports(mgr)
@@ -127,6 +128,7 @@ func (r *Router) Run(ctx context.Context) error {
 	var loops sync.WaitGroup // stop before the sessions are closed
 	loops.Go(func() { sender.Run(runCtx) })
 	loops.Go(func() { r.runTransit(runCtx, transit) })
+	loops.Go(func() { tun.Run(runCtx) })
 	loops.Go(func() { r.runNetDB(runCtx) })
 	loops.Go(func() {
 		r.reseedIfNeeded(runCtx, store)

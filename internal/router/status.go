@@ -2,6 +2,8 @@ package router
 
 import (
 	"math"
+
+	"github.com/veil-i2p/veil/internal/tunnel"
 	"slices"
 	"strings"
 	"time"
@@ -63,7 +65,9 @@ type TunnelsStatus struct {
 	// TransitCounters count build requests and transit traffic since
 	// start (absent before Run).
 	TransitCounters *TransitCounters `json:"transit_counters,omitempty"`
-	BuildSuccess    *float64         `json:"build_success"` // 0..1; null before any build
+	BuildSuccess    *float64         `json:"build_success"` // 0..1 over the last 10 minutes; null before any build
+	Builds          int              `json:"builds"`        // builds finished in the last 10 minutes
+	Pending         int              `json:"pending"`       // builds waiting for their reply
 }
 
 // TransitCounters count what the router did for other routers' tunnels.
@@ -80,8 +84,15 @@ type TransitCounters struct {
 
 // TunnelStatus is one of our tunnels.
 type TunnelStatus struct {
-	Hops  int    `json:"hops"`
-	State string `json:"state"`
+	Pool    string   `json:"pool"` // "exploratory", or a destination's
+	Hops    int      `json:"hops"`
+	Peers   []string `json:"peers"` // hop hashes in path order (inbound: gateway first)
+	State   string   `json:"state"` // established, expiring (replaced soon)
+	Expires string   `json:"expires"`
+}
+
+func tunnelStatus(t tunnel.TunnelInfo) TunnelStatus {
+	return TunnelStatus{Pool: t.Pool, Hops: len(t.Hops), Peers: t.Hops, State: t.State, Expires: t.Expires.UTC().Format(time.RFC3339)}
 }
 
 // Reachability values. Without peer testing (SSU2) a published address
@@ -95,7 +106,7 @@ const (
 // set up.
 func (r *Router) Status() Status {
 	r.mu.Lock()
-	ri, store, mgr, started, transit := r.ri, r.netdb, r.mgr, r.started, r.transit
+	ri, store, mgr, started, transit, tun := r.ri, r.netdb, r.mgr, r.started, r.transit, r.tunnels
 	r.mu.Unlock()
 	st := Status{
 		Transports:   []SessionStatus{},
@@ -116,6 +127,19 @@ func (r *Router) Status() Status {
 	}
 	if !started.IsZero() {
 		st.Router.Uptime = int64(math.Round(time.Since(started).Seconds()))
+	}
+	if tun != nil {
+		ts := tun.Status()
+		for _, t := range ts.Inbound {
+			st.Tunnels.Inbound = append(st.Tunnels.Inbound, tunnelStatus(t))
+		}
+		for _, t := range ts.Outbound {
+			st.Tunnels.Outbound = append(st.Tunnels.Outbound, tunnelStatus(t))
+		}
+		if ts.Builds > 0 {
+			st.Tunnels.BuildSuccess = &ts.BuildSuccess
+		}
+		st.Tunnels.Builds, st.Tunnels.Pending = ts.Builds, ts.Pending
 	}
 	if transit != nil {
 		st.Tunnels.Transit = transit.Len()

@@ -51,34 +51,6 @@ func (r *Router) newTransit() (*tunnel.Transit, error) {
 	}), nil
 }
 
-// registerTransit plugs the tunnel message types into the dispatch point
-// and returns the sender the handlers use.
-func (r *Router) registerTransit(mgr *transport.Manager, tr *tunnel.Transit, send func([]tunnel.Out)) {
-	for _, typ := range []uint8{i2np.TypeShortTunnelBuild, i2np.TypeVariableTunnelBuild, i2np.TypeTunnelBuild} {
-		mgr.Handle(typ, func(from data.Hash, m *transport.Message) {
-			out, err := tr.HandleBuild(from, m.Type, m.Payload, r.cfg.now(), nil)
-			if err != nil {
-				r.log.Debug("router: tunnel build request", "peer", from.String(), "type", i2np.TypeName(m.Type), "err", err)
-			}
-			send(out)
-		})
-	}
-	mgr.Handle(i2np.TypeTunnelData, func(from data.Hash, m *transport.Message) {
-		out, err := tr.HandleTunnelData(from, m.Payload, r.cfg.now(), nil)
-		if err != nil {
-			r.log.Debug("router: TunnelData", "peer", from.String(), "err", err)
-		}
-		send(out)
-	})
-	mgr.Handle(i2np.TypeTunnelGateway, func(from data.Hash, m *transport.Message) {
-		out, err := tr.HandleTunnelGateway(from, m.Payload, r.cfg.now(), nil)
-		if err != nil {
-			r.log.Debug("router: TunnelGateway", "peer", from.String(), "err", err)
-		}
-		send(out)
-	})
-}
-
 // runTransit expires transit tunnels until ctx ends.
 func (r *Router) runTransit(ctx context.Context, tr *tunnel.Transit) {
 	t := time.NewTicker(transitExpireEvery)
@@ -144,6 +116,17 @@ func (ts *tunnelSender) Run(ctx context.Context) {
 		})
 	}
 	wg.Wait()
+}
+
+// Local queues a message one of our inbound tunnels delivered for the
+// dispatch point, as if it came from ourselves.
+func (ts *tunnelSender) Local(h i2np.Header, payload []byte) {
+	m := &transport.Message{Type: h.Type, ID: h.ID, Expiration: h.Expiration, Payload: payload}
+	select {
+	case ts.local <- m:
+	default:
+		ts.r.log.Debug("router: local queue full, delivered message dropped", "type", i2np.TypeName(h.Type))
+	}
 }
 
 // Send queues outs without blocking.

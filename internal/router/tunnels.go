@@ -1,0 +1,97 @@
+package router
+
+import (
+	"github.com/veil-i2p/veil/internal/data"
+	"github.com/veil-i2p/veil/internal/i2np"
+	"github.com/veil-i2p/veil/internal/netdb"
+	"github.com/veil-i2p/veil/internal/transport"
+	"github.com/veil-i2p/veil/internal/tunnel"
+)
+
+// Our own tunnels: the exploratory pool (and, with the client issue, one
+// pool per local destination). The tunnel package builds and tests them;
+// here they get peers (the netDb and the Manager's sessions) and a way
+// out (the tunnel sender) and in (the dispatch point, for what our
+// inbound tunnels deliver).
+
+// routerPeers offers hop candidates: every router in the netDb, and which
+// of them we have a session with.
+type routerPeers struct {
+	store *netdb.Store
+	mgr   *transport.Manager
+}
+
+func (p routerPeers) RouterInfos() []*data.RouterInfo { return p.store.All() }
+func (p routerPeers) Connected(h data.Hash) bool      { return p.mgr.Session(h) != nil }
+
+// newTunnels creates the tunnel manager and its exploratory pool.
+func (r *Router) newTunnels(store *netdb.Store, mgr *transport.Manager, ts *tunnelSender) *tunnel.Tunnels {
+	tun := tunnel.NewTunnels(tunnel.TunnelsConfig{
+		Self:  r.RouterInfo().Hash(),
+		Peers: routerPeers{store, mgr},
+		Send:  ts.Send,
+		Local: ts.Local,
+		Log:   r.log,
+		Now:   r.cfg.now,
+	})
+	e := r.cfg.Exploratory
+	r.exploratory = tun.NewPool(tunnel.PoolConfig{
+		Name:             "exploratory",
+		InboundLength:    orInt(e.InboundLength, tunnel.DefaultExploratoryLength),
+		OutboundLength:   orInt(e.OutboundLength, tunnel.DefaultExploratoryLength),
+		InboundQuantity:  orInt(e.InboundQuantity, tunnel.DefaultExploratoryQuantity),
+		OutboundQuantity: orInt(e.OutboundQuantity, tunnel.DefaultExploratoryQuantity),
+	})
+	return tun
+}
+
+// orInt is v, or def when v is negative (unset).
+func orInt(v, def int) int {
+	if v < 0 {
+		return def
+	}
+	return v
+}
+
+// registerTunnels plugs the tunnel message types into the dispatch point:
+// what belongs to our own tunnels goes to tun, the rest to transit.
+func (r *Router) registerTunnels(mgr *transport.Manager, tun *tunnel.Tunnels, tr *tunnel.Transit, send func([]tunnel.Out)) {
+	build := func(from data.Hash, m *transport.Message) {
+		if m.Type == i2np.TypeShortTunnelBuild && tun.HandleBuildReply(m.Type, m.ID, m.Payload) {
+			return // the reply to one of our inbound builds
+		}
+		out, err := tr.HandleBuild(from, m.Type, m.Payload, r.cfg.now(), nil)
+		if err != nil {
+			r.log.Debug("router: tunnel build request", "peer", from.String(), "type", i2np.TypeName(m.Type), "err", err)
+		}
+		send(out)
+	}
+	for _, typ := range []uint8{i2np.TypeShortTunnelBuild, i2np.TypeVariableTunnelBuild, i2np.TypeTunnelBuild} {
+		mgr.Handle(typ, build)
+	}
+	mgr.Handle(i2np.TypeOutboundTunnelBuildReply, func(from data.Hash, m *transport.Message) {
+		tun.HandleBuildReply(m.Type, m.ID, m.Payload)
+	})
+	mgr.Handle(i2np.TypeTunnelData, func(from data.Hash, m *transport.Message) {
+		err := tun.HandleTunnelData(from, m.Payload)
+		if tunnel.NotOurs(err) {
+			var out []tunnel.Out
+			out, err = tr.HandleTunnelData(from, m.Payload, r.cfg.now(), nil)
+			send(out)
+		}
+		if err != nil {
+			r.log.Debug("router: TunnelData", "peer", from.String(), "err", err)
+		}
+	})
+	mgr.Handle(i2np.TypeTunnelGateway, func(from data.Hash, m *transport.Message) {
+		err := tun.HandleTunnelGateway(m.Payload)
+		if tunnel.NotOurs(err) {
+			var out []tunnel.Out
+			out, err = tr.HandleTunnelGateway(from, m.Payload, r.cfg.now(), nil)
+			send(out)
+		}
+		if err != nil {
+			r.log.Debug("router: TunnelGateway", "peer", from.String(), "err", err)
+		}
+	})
+}
