@@ -71,7 +71,7 @@ func TestTransitI2pd(t *testing.T) {
 			// LeaseSet2 from its own floodfill store as a LeaseSet1
 			// ("LeaseSet: Rncorrect number of leases") and never connects.
 			Floodfill: i != 1,
-			Options: map[string]string{"ssu2.enabled": "false", "ssu2.published": "false"},
+			Options:   map[string]string{"ssu2.enabled": "false", "ssu2.published": "false"},
 		}
 		if i == 0 {
 			cfgs[0].Tunnels = zeroHopServer("srv", addr, transitHTTPPort)
@@ -240,8 +240,14 @@ func kibps(d time.Duration) float64 { return float64(transitFileSize) / 1024 / d
 
 // veilTunnels is the tunnels section of `veil status --json`.
 type veilTunnels struct {
-	Transit  int `json:"transit"`
-	Counters struct {
+	Inbound      []veilTunnel `json:"inbound"`
+	Outbound     []veilTunnel `json:"outbound"`
+	BuildSuccess *float64     `json:"build_success"`
+	Builds       int          `json:"builds"`
+	TestsOK      uint64       `json:"tests_ok"`
+	TestsFailed  uint64       `json:"tests_failed"`
+	Transit      int          `json:"transit"`
+	Counters     struct {
 		Requests  uint64 `json:"requests"`
 		Accepted  uint64 `json:"accepted"`
 		Rejected  uint64 `json:"rejected"`

@@ -68,6 +68,8 @@ type TunnelsStatus struct {
 	BuildSuccess    *float64         `json:"build_success"` // 0..1 over the last 10 minutes; null before any build
 	Builds          int              `json:"builds"`        // builds finished in the last 10 minutes
 	Pending         int              `json:"pending"`       // builds waiting for their reply
+	TestsOK         uint64           `json:"tests_ok"`      // tunnel test messages that came back
+	TestsFailed     uint64           `json:"tests_failed"`  // and that did not, in 10 s
 }
 
 // TransitCounters count what the router did for other routers' tunnels.
@@ -140,6 +142,7 @@ func (r *Router) Status() Status {
 			st.Tunnels.BuildSuccess = &ts.BuildSuccess
 		}
 		st.Tunnels.Builds, st.Tunnels.Pending = ts.Builds, ts.Pending
+		st.Tunnels.TestsOK, st.Tunnels.TestsFailed = ts.TestsOK, ts.TestsFailed
 	}
 	if transit != nil {
 		st.Tunnels.Transit = transit.Len()

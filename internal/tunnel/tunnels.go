@@ -30,6 +30,8 @@ type Tunnels struct {
 	tests    map[uint32]*pendingTest          // by DeliveryStatus id
 	outcomes []outcome                        // builds of the last outcomeWindow
 	nextTest time.Time
+	testsOK  uint64
+	testsBad uint64
 }
 
 // TunnelsConfig configures Tunnels.
@@ -188,6 +190,7 @@ func (t *Tunnels) expireLocked(now time.Time) {
 			continue
 		}
 		delete(t.tests, id)
+		t.testsBad++
 		for _, ot := range []*ownTunnel{&pt.in.ownTunnel, &pt.out.ownTunnel} {
 			ot.mu.Lock()
 			ot.fails++

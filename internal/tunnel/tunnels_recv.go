@@ -233,6 +233,9 @@ func (t *Tunnels) testDone(id uint32) bool {
 	t.mu.Lock()
 	pt := t.tests[id]
 	delete(t.tests, id)
+	if pt != nil {
+		t.testsOK++
+	}
 	t.mu.Unlock()
 	if pt == nil {
 		return false

@@ -24,6 +24,8 @@ type TunnelsStatus struct {
 	BuildSuccess float64
 	Builds       int
 	Pending      int
+	// TestsOK and TestsFailed count tunnel tests since start.
+	TestsOK, TestsFailed uint64
 }
 
 // Status reports our tunnels (zero-hop ones included, the manager's own
@@ -48,6 +50,7 @@ func (t *Tunnels) Status() TunnelsStatus {
 		}
 	}
 	st.Builds, st.Pending = len(t.outcomes), len(t.pending)
+	st.TestsOK, st.TestsFailed = t.testsOK, t.testsBad
 	if st.Builds > 0 {
 		st.BuildSuccess = float64(ok) / float64(st.Builds)
 	}
