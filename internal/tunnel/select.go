@@ -29,9 +29,10 @@ type Peers interface {
 	Connected(h data.Hash) bool
 }
 
-// minHopVersion is the first API with short build records (0.9.51);
-// Java 0.9.63+ wants 0.9.59 for hops, which we follow.
-const minHopVersion = "0.9.59"
+// minHopVersion is the first API with short build records (0.9.51), the
+// only kind veil sends. Java 0.9.63+ also wants 0.9.59; i2pd 2.45.1
+// publishes 0.9.57 and builds through anything from 0.9.51, as do we.
+const minHopVersion = "0.9.51"
 
 // eligible reports whether ri can be a hop of our tunnels.
 func eligible(ri *data.RouterInfo, self data.Hash) bool {
