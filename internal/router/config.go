@@ -61,6 +61,9 @@ type Config struct {
 	Now    func() time.Time // nil means time.Now
 }
 
+// MainNetID is the live I2P network's id.
+const MainNetID = 2
+
 // RouterVersion is the API level veil publishes: the current Java
 // release's, so peers that gate features on it accept us.
 const RouterVersion = "0.9.68"

@@ -29,10 +29,12 @@ func (r *Router) newTunnels(store *netdb.Store, mgr *transport.Manager, ts *tunn
 	tun := tunnel.NewTunnels(tunnel.TunnelsConfig{
 		Self:  r.RouterInfo().Hash(),
 		Peers: routerPeers{store, mgr},
-		Send:  ts.Send,
-		Local: ts.Local,
-		Log:   r.log,
-		Now:   r.cfg.now,
+		// Test networks put all their routers in one subnet.
+		AnySubnet: r.cfg.NetID != MainNetID,
+		Send:      ts.Send,
+		Local:     ts.Local,
+		Log:       r.log,
+		Now:       r.cfg.now,
 	})
 	e := r.cfg.Exploratory
 	r.exploratory = tun.NewPool(tunnel.PoolConfig{

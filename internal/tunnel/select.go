@@ -34,6 +34,14 @@ type Peers interface {
 // publishes 0.9.57 and builds through anything from 0.9.51, as do we.
 const minHopVersion = "0.9.51"
 
+// selection is what selectHops is told besides the peers.
+type selection struct {
+	self data.Hash
+	// anySubnet drops the /16 rule: private test networks put every
+	// router in one subnet.
+	anySubnet bool
+}
+
 // eligible reports whether ri can be a hop of our tunnels.
 func eligible(ri *data.RouterInfo, self data.Hash) bool {
 	if ri == nil || ri.Hash() == self || ri.Identity.EncType() != crypto.EncX25519 {
@@ -149,7 +157,8 @@ func (p *Profiles) weight(h data.Hash) float64 {
 // selectHops picks n hops for a tunnel. The hop at index direct (0 for
 // outbound, n-1 for inbound) is drawn from connected peers when any is
 // eligible. It returns fewer than n when there are not enough peers.
-func selectHops(peers Peers, prof *Profiles, self data.Hash, n int, direct int) []*data.RouterInfo {
+func selectHops(peers Peers, prof *Profiles, sel selection, n int, direct int) []*data.RouterInfo {
+	self := sel.self
 	if n == 0 {
 		return nil
 	}
@@ -178,7 +187,7 @@ func selectHops(peers Peers, prof *Profiles, self data.Hash, n int, direct int) 
 			}
 			for _, s := range subnets(ri) {
 				for _, u := range used {
-					if s == u {
+					if s == u && !sel.anySubnet {
 						continue next
 					}
 				}

@@ -36,9 +36,12 @@ type Tunnels struct {
 
 // TunnelsConfig configures Tunnels.
 type TunnelsConfig struct {
-	Self     data.Hash
-	Peers    Peers
-	Profiles *Profiles // nil: fresh profiles
+	Self  data.Hash
+	Peers Peers
+	// AnySubnet lets two hops of a tunnel share a /16 (IPv4) or /32
+	// (IPv6): for private test networks, never the live one.
+	AnySubnet bool
+	Profiles  *Profiles // nil: fresh profiles
 	// Send hands messages to the transports without blocking.
 	Send func([]Out)
 	// Local receives the messages our inbound tunnels deliver that
@@ -255,7 +258,7 @@ func (t *Tunnels) buildInboundLocked(p *Pool, now time.Time, out []Out) []Out {
 		p.inbound = append(p.inbound, it)
 		return out
 	}
-	ris := selectHops(t.cfg.Peers, t.cfg.Profiles, t.cfg.Self, n, n-1)
+	ris := selectHops(t.cfg.Peers, t.cfg.Profiles, t.sel(), n, n-1)
 	if ris == nil {
 		return out
 	}
@@ -317,7 +320,7 @@ func (t *Tunnels) buildOutboundLocked(p *Pool, now time.Time, out []Out) []Out {
 		return out
 	}
 	reply := t.anyInboundLocked(p, now)
-	ris := selectHops(t.cfg.Peers, t.cfg.Profiles, t.cfg.Self, n, 0)
+	ris := selectHops(t.cfg.Peers, t.cfg.Profiles, t.sel(), n, 0)
 	if ris == nil {
 		return out
 	}
@@ -379,6 +382,8 @@ func (t *Tunnels) anyOutboundLocked(p *Pool, now time.Time) *OutboundTunnel {
 	}
 	return nil
 }
+
+func (t *Tunnels) sel() selection { return selection{self: t.cfg.Self, anySubnet: t.cfg.AnySubnet} }
 
 func hashes(ris []*data.RouterInfo) []data.Hash {
 	out := make([]data.Hash, len(ris))

@@ -226,3 +226,19 @@ func TestTunnelsRejectedAndTimedOut(t *testing.T) {
 		t.Fatalf("status %+v", st)
 	}
 }
+
+// TestSelectHopsSubnets: two hops never share a /16 unless allowed.
+func TestSelectHopsSubnets(t *testing.T) {
+	s := newSimNet(t, 0)
+	for range 3 {
+		ri, _ := newSimRouter(t, 9) // all in 10.9.0.0/16
+		s.ris = append(s.ris, ri)
+	}
+	if hops := selectHops(s, NewProfiles(), selection{self: s.self}, 2, 0); hops != nil {
+		t.Fatalf("two hops in one /16: %v", hops)
+	}
+	hops := selectHops(s, NewProfiles(), selection{self: s.self, anySubnet: true}, 3, 0)
+	if len(hops) != 3 || hops[0] == hops[1] || hops[1] == hops[2] || hops[0] == hops[2] {
+		t.Fatalf("hops %v", hops)
+	}
+}
