@@ -37,8 +37,11 @@ type veilStatus struct {
 	} `json:"router"`
 	Transports []veilSession `json:"transports"`
 	NetDB      struct {
-		Routers    int `json:"routers"`
-		Floodfills int `json:"floodfills"`
+		Routers    int               `json:"routers"`
+		Floodfills int               `json:"floodfills"`
+		LeaseSets  int               `json:"leasesets"`
+		Floodfill  bool              `json:"floodfill"`
+		Counters   veilNetDBCounters `json:"counters"` // netdb_test.go
 	} `json:"netdb"`
 	Tunnels veilTunnels `json:"tunnels"`
 }

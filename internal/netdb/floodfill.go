@@ -51,6 +51,7 @@ func (s *Service) HandleStore(from data.Hash, m *i2np.DatabaseStore) {
 	waiting := s.pending.waiting(m.Key)
 	var (
 		stored, floodable bool
+		version           int64 // what the flood table remembers: published, in ms
 		err               error
 	)
 	switch {
@@ -77,7 +78,7 @@ func (s *Service) HandleStore(from data.Hash, m *i2np.DatabaseStore) {
 			return
 		}
 		stored, err = s.store.Put(ri)
-		floodable = stored && floodableRouterInfo(ri, now)
+		floodable, version = floodableRouterInfo(ri, now), int64(ri.Published)
 		if err == nil && waiting {
 			s.pending.deliver(m.Key, event{from: from, ri: ri})
 		}
@@ -98,7 +99,7 @@ func (s *Service) HandleStore(from data.Hash, m *i2np.DatabaseStore) {
 		// token as the answer to its lookup: not ours to serve.
 		l.Stored = ff && (m.ReplyToken != 0 || !waiting)
 		stored, err = s.store.PutLeaseSet(m.Key, l)
-		floodable = stored && l.Stored && !l.Unpublished
+		floodable, version = l.Stored && !l.Unpublished, l.Published.UnixMilli()
 		if err == nil && waiting {
 			s.pending.deliver(m.Key, event{from: from, ls: s.store.LeaseSet(m.Key)})
 		}
@@ -121,9 +122,38 @@ func (s *Service) HandleStore(from data.Hash, m *i2np.DatabaseStore) {
 		s.cnt.acks.Add(1)
 		s.reply(m.ReplyGateway, m.ReplyTunnel, nil, s.header(i2np.TypeDeliveryStatus), ack.Append(nil))
 	}
-	if ff && floodable {
+	// Flood each version once, even if the store did not change: the
+	// transports put a RouterInfo in the store at the handshake, before
+	// the same one arrives in its owner's DatabaseStore.
+	if ff && floodable && s.floods.first(m.Key, version) {
 		s.flood(from, m, now)
 	}
+}
+
+// floodTable remembers the version of each entry last flooded, so that
+// a store is flooded once. A full table is emptied (a second flood of
+// an entry is harmless).
+type floodTable struct {
+	mu sync.Mutex
+	m  map[data.Hash]int64
+}
+
+// maxFloodTable bounds the flood table.
+const maxFloodTable = 8192
+
+// first reports whether version is newer than the last flooded version
+// of key, and records it.
+func (t *floodTable) first(key data.Hash, version int64) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if v, ok := t.m[key]; ok && v >= version {
+		return false
+	}
+	if t.m == nil || len(t.m) >= maxFloodTable {
+		t.m = make(map[data.Hash]int64)
+	}
+	t.m[key] = version
+	return true
 }
 
 // floodableRouterInfo: published in the last hour and with an address
@@ -150,10 +180,13 @@ func (s *Service) flood(from data.Hash, m *i2np.DatabaseStore, now time.Time) {
 		return
 	}
 	skip := func(h data.Hash) bool { return h == from || h == m.Key || h == s.self }
+	var to []string
 	for _, ff := range s.store.Closest(RoutingKey(m.Key, now), FloodTo, true, skip) {
 		s.cnt.flooded.Add(1)
 		s.send(ff.Hash(), s.header(i2np.TypeDatabaseStore), payload)
+		to = append(to, ff.Hash().String())
 	}
+	s.log.Debug("netdb: flooded", "key", m.Key.String(), "type", m.Type, "to", to)
 }
 
 // HandleLookup answers a DatabaseLookup that router from sent us,

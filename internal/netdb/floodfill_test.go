@@ -115,6 +115,26 @@ func TestStoreAckAndFlood(t *testing.T) {
 	}
 }
 
+// TestFloodAfterHandshake: the transports store a RouterInfo at the
+// handshake; the DatabaseStore of the same one that follows is flooded
+// all the same, once.
+func TestFloodAfterHandshake(t *testing.T) {
+	n := newFFNode(t, true, routers(t, 4, "Xf")...)
+	sender := newRouter(t).ri(t, t0, "XR", 99, nil)
+	if ok, err := n.store.Put(sender); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	m := i2np.NewRouterInfoStore(sender, 9, sender.Hash())
+	n.HandleStore(sender.Hash(), m)
+	if out := n.drain(); len(out) != 1+FloodTo {
+		t.Fatalf("%d messages", len(out))
+	}
+	n.HandleStore(sender.Hash(), m)
+	if out := n.drain(); len(out) != 1 {
+		t.Fatalf("second store: %d messages", len(out))
+	}
+}
+
 func TestStoreReplyThroughTunnel(t *testing.T) {
 	n := newFFNode(t, true, routers(t, 4, "Xf")...)
 	d := newDest(t)

@@ -88,6 +88,7 @@ type Service struct {
 	pending pendingTable // our lookups waiting for answers
 	acks    ackTable     // our stores waiting for a DeliveryStatus
 	gz      gzipCache    // RouterInfo answers, compressed
+	floods  floodTable   // versions flooded
 
 	cnt serviceCounters
 }

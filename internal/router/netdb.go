@@ -32,6 +32,7 @@ const (
 // netdbGlue is the router's netDb state beside the Service.
 type netdbGlue struct {
 	svc    *netdb.Service
+	mgr    *transport.Manager
 	priv   [32]byte // our X25519 key, for garlic addressed to us
 	pub    [32]byte
 	replay *replay.Filter
@@ -46,10 +47,12 @@ type managerSender struct {
 }
 
 func (s managerSender) Send(ctx context.Context, to data.Hash, h i2np.Header, payload []byte) error {
-	if to == s.self {
-		return fmt.Errorf("router: netdb message to ourselves")
-	}
 	m := &transport.Message{Type: h.Type, ID: h.ID, Expiration: h.Expiration, Payload: payload}
+	if to == s.self {
+		// A reply down a tunnel whose gateway we are.
+		s.mgr.Dispatch(to, m)
+		return nil
+	}
 	return s.mgr.Send(ctx, to, m, transport.PriorityHigh)
 }
 
@@ -59,7 +62,7 @@ func (r *Router) registerNetDB(mgr *transport.Manager) {
 	r.mu.Lock()
 	store, keys := r.netdb, r.keys
 	r.mu.Unlock()
-	g := &netdbGlue{replay: replay.NewFilter(garlicReplayPeriod, garlicReplayCapacity)}
+	g := &netdbGlue{mgr: mgr, replay: replay.NewFilter(garlicReplayPeriod, garlicReplayCapacity)}
 	copy(g.priv[:], keys.EncPrivate)
 	if pub, err := crypto.X25519Public(g.priv[:]); err == nil {
 		g.pub = pub
@@ -88,8 +91,9 @@ func (r *Router) registerNetDB(mgr *transport.Manager) {
 }
 
 // handleGarlic opens a Garlic message addressed to our router and hands
-// its netDb messages to the Service. Others are dropped: nothing else
-// reaches a router that way yet (inbound tunnel builds may, later).
+// its netDb messages to the Service, the others (inbound tunnel builds,
+// which i2pd sends its gateway this way) to the dispatch point. Garlic in
+// garlic is dropped.
 func (r *Router) handleGarlic(g *netdbGlue, from data.Hash, payload []byte) {
 	g.garlicIn.Add(1)
 	log := r.log.With("peer", from.String())
@@ -125,9 +129,11 @@ func (r *Router) handleGarlic(g *netdbGlue, from data.Hash, payload []byte) {
 		switch {
 		case err != nil:
 			log.Debug("router: bad netDb message in Garlic", "type", i2np.TypeName(c.Header.Type), "err", err)
-		case !handled:
+		case !handled && c.Header.Type != i2np.TypeGarlic:
 			g.garlicOther.Add(1)
-			log.Debug("router: Garlic clove dropped", "type", i2np.TypeName(c.Header.Type))
+			g.mgr.Dispatch(from, &transport.Message{Type: c.Header.Type, ID: c.Header.ID, Expiration: c.Header.Expiration, Payload: c.Payload})
+		case !handled:
+			log.Debug("router: Garlic in Garlic dropped")
 		}
 	}
 }

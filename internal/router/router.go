@@ -36,7 +36,7 @@ type Router struct {
 	// exploratory is the exploratory pool, set by Run before anything
 	// reads it.
 	exploratory *tunnel.Pool
-	nd      *netdbGlue            // set by Run (netdb.go)
+	nd          *netdbGlue // set by Run (netdb.go)
 }
 
 // New checks cfg and returns a router that has not started yet.
