@@ -179,14 +179,38 @@ func (s *Service) flood(from data.Hash, m *i2np.DatabaseStore, now time.Time) {
 		s.log.Warn("netdb: flood", "key", m.Key.String(), "err", err)
 		return
 	}
+	sent := map[data.Hash]bool{}
 	skip := func(h data.Hash) bool { return h == from || h == m.Key || h == s.self }
 	var to []string
-	for _, ff := range s.store.Closest(RoutingKey(m.Key, now), FloodTo, true, skip) {
-		s.cnt.flooded.Add(1)
-		s.send(ff.Hash(), s.header(i2np.TypeDatabaseStore), payload)
-		to = append(to, ff.Hash().String())
+	for _, t := range FloodTimes(now) {
+		for _, ff := range s.store.Closest(RoutingKey(m.Key, t), FloodTo, true, skip) {
+			h := ff.Hash()
+			if sent[h] {
+				continue
+			}
+			sent[h] = true
+			s.cnt.flooded.Add(1)
+			s.send(h, s.header(i2np.TypeDatabaseStore), payload)
+			to = append(to, h.String())
+		}
 	}
 	s.log.Debug("netdb: flooded", "key", m.Key.String(), "type", m.Type, "to", to)
+}
+
+// FloodLookAhead: this close to midnight UTC, when every routing key
+// changes, a store is also flooded to the floodfills closest to the next
+// day's key, which lookups will soon ask (the issue's "look-ahead near
+// the boundary"; Java floods ahead as well).
+const FloodLookAhead = 10 * time.Minute
+
+// FloodTimes are the times whose routing keys a store made at now is
+// flooded under: now, and the next midnight when it is near.
+func FloodTimes(now time.Time) []time.Time {
+	next := now.UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
+	if next.Sub(now) <= FloodLookAhead {
+		return []time.Time{now, next}
+	}
+	return []time.Time{now}
 }
 
 // HandleLookup answers a DatabaseLookup that router from sent us,

@@ -135,6 +135,40 @@ func TestFloodAfterHandshake(t *testing.T) {
 	}
 }
 
+// TestFloodLookAhead: just before midnight UTC a store also goes to the
+// floodfills closest to the next day's routing key.
+func TestFloodLookAhead(t *testing.T) {
+	ffs := routers(t, 12, "Xf")
+	n := newFFNode(t, true, ffs...)
+	midnight := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	sender := newRouter(t).ri(t, midnight.Add(-2*time.Minute), "XR", 99, nil)
+	if got := FloodTimes(midnight.Add(-11 * time.Minute)); len(got) != 1 {
+		t.Fatalf("11 min before: %v", got)
+	}
+	if got := FloodTimes(midnight.Add(-time.Minute)); len(got) != 2 || !got[1].Equal(midnight) {
+		t.Fatalf("1 min before: %v", got)
+	}
+	*n.now = midnight.Add(-time.Minute)
+	n.HandleStore(sender.Hash(), i2np.NewRouterInfoStore(sender, 1, sender.Hash()))
+	out := n.drain()[1:]
+	want := map[data.Hash]bool{}
+	for _, d := range []time.Time{*n.now, midnight} {
+		for _, h := range hashes(n.store.Closest(RoutingKey(sender.Hash(), d), FloodTo, true, nil)) {
+			want[h] = true
+		}
+	}
+	// The two days' closest may overlap, but all six are the same three
+	// only once in 220 draws.
+	if len(out) != len(want) || len(want) < FloodTo {
+		t.Fatalf("%d floods, want %d", len(out), len(want))
+	}
+	for _, f := range out {
+		if !want[f.to] {
+			t.Fatalf("flooded to %s", f.to)
+		}
+	}
+}
+
 func TestStoreReplyThroughTunnel(t *testing.T) {
 	n := newFFNode(t, true, routers(t, 4, "Xf")...)
 	d := newDest(t)
