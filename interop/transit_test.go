@@ -246,6 +246,8 @@ type veilTunnels struct {
 	Builds       int          `json:"builds"`
 	TestsOK      uint64       `json:"tests_ok"`
 	TestsFailed  uint64       `json:"tests_failed"`
+	BuiltOK      uint64       `json:"built_ok"`
+	BuildsFailed uint64       `json:"builds_failed"`
 	Transit      int          `json:"transit"`
 	Counters     struct {
 		Requests  uint64 `json:"requests"`

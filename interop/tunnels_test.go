@@ -144,15 +144,18 @@ func TestTunnelsI2pd(t *testing.T) {
 		}
 		st = cur
 	}
-	builds, tests := st.Tunnels.Builds, st.Tunnels.TestsOK
-	succ := 0.0
-	if st.Tunnels.BuildSuccess != nil {
-		succ = *st.Tunnels.BuildSuccess
+	// Builds after the first minute: the first ones may dial i2pd routers
+	// that are still starting (veil starts first, they need its RI).
+	ok, bad := st.Tunnels.BuiltOK-base.Tunnels.BuiltOK, st.Tunnels.BuildsFailed-base.Tunnels.BuildsFailed
+	tests := st.Tunnels.TestsOK
+	succ := 1.0
+	if ok+bad > 0 {
+		succ = float64(ok) / float64(ok+bad)
 	}
-	t.Logf("after %v: %d builds in the last 10 min, %.0f%% succeeded; tests %d ok, %d failed; %d new tunnels during the soak; %d transit",
-		since(tStart), builds, succ*100, tests, st.Tunnels.TestsFailed, replaced, st.Tunnels.Transit)
+	t.Logf("after %v: %d builds since the first minute, %.0f%% succeeded (all time: %d ok, %d failed); tests %d ok, %d failed; %d new tunnels during the soak; %d transit",
+		since(tStart), ok+bad, succ*100, st.Tunnels.BuiltOK, st.Tunnels.BuildsFailed, tests, st.Tunnels.TestsFailed, replaced, st.Tunnels.Transit)
 	if succ < tunnelsMinSuccess {
-		t.Errorf("build success %.2f, want ≥ %.2f\n%s", succ, tunnelsMinSuccess, v.logSummary(30))
+		t.Errorf("build success %.2f, want ≥ %.2f\n%s", succ, tunnelsMinSuccess, grepLines(v.log(), 40, "tunnel: build"))
 	}
 	if tests == 0 || st.Tunnels.TestsFailed > tests/5 {
 		t.Errorf("tunnel tests: %d ok, %d failed", tests, st.Tunnels.TestsFailed)

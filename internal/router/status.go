@@ -70,6 +70,8 @@ type TunnelsStatus struct {
 	Pending         int              `json:"pending"`       // builds waiting for their reply
 	TestsOK         uint64           `json:"tests_ok"`      // tunnel test messages that came back
 	TestsFailed     uint64           `json:"tests_failed"`  // and that did not, in 10 s
+	BuiltOK         uint64           `json:"built_ok"`      // builds that succeeded since start
+	BuildsFailed    uint64           `json:"builds_failed"` // refused by a hop or timed out, since start
 }
 
 // TransitCounters count what the router did for other routers' tunnels.
@@ -143,6 +145,7 @@ func (r *Router) Status() Status {
 		}
 		st.Tunnels.Builds, st.Tunnels.Pending = ts.Builds, ts.Pending
 		st.Tunnels.TestsOK, st.Tunnels.TestsFailed = ts.TestsOK, ts.TestsFailed
+		st.Tunnels.BuiltOK, st.Tunnels.BuildsFailed = ts.BuiltOK, ts.BuildsFailed
 	}
 	if transit != nil {
 		st.Tunnels.Transit = transit.Len()

@@ -32,6 +32,8 @@ type Tunnels struct {
 	nextTest time.Time
 	testsOK  uint64
 	testsBad uint64
+	builtOK  uint64 // builds since start
+	builtBad uint64
 }
 
 // TunnelsConfig configures Tunnels.
@@ -242,6 +244,11 @@ func (p *Pool) donePending(inbound bool) {
 
 func (t *Tunnels) outcome(now time.Time, ok bool) {
 	t.outcomes = append(t.outcomes, outcome{now, ok})
+	if ok {
+		t.builtOK++
+	} else {
+		t.builtBad++
+	}
 }
 
 // request fills the fields every hop's request shares.

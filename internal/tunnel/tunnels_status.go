@@ -24,8 +24,10 @@ type TunnelsStatus struct {
 	BuildSuccess float64
 	Builds       int
 	Pending      int
-	// TestsOK and TestsFailed count tunnel tests since start.
-	TestsOK, TestsFailed uint64
+	// TestsOK and TestsFailed count tunnel tests since start, BuiltOK
+	// and BuildsFailed builds.
+	TestsOK, TestsFailed  uint64
+	BuiltOK, BuildsFailed uint64
 }
 
 // Status reports our tunnels (zero-hop ones included, the manager's own
@@ -51,6 +53,7 @@ func (t *Tunnels) Status() TunnelsStatus {
 	}
 	st.Builds, st.Pending = len(t.outcomes), len(t.pending)
 	st.TestsOK, st.TestsFailed = t.testsOK, t.testsBad
+	st.BuiltOK, st.BuildsFailed = t.builtOK, t.builtBad
 	if st.Builds > 0 {
 		st.BuildSuccess = float64(ok) / float64(st.Builds)
 	}
