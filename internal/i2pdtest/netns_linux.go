@@ -207,6 +207,18 @@ func (n *Network) Listen(ns, addr string) (net.Listener, error) {
 	return l, err
 }
 
+// ListenPacket opens a UDP socket on addr inside namespace ns, for an
+// SSU2 transport under test that the routers there can reach (the socket
+// stays in ns).
+func (n *Network) ListenPacket(ns, network, addr string) (net.PacketConn, error) {
+	var pc net.PacketConn
+	err := inNetns(ns, func() (err error) {
+		pc, err = net.ListenPacket(network, addr)
+		return err
+	})
+	return pc, err
+}
+
 // inNetns runs f on a locked OS thread switched into namespace ns, and
 // switches back. If switching back fails, the goroutine exits still
 // locked, so the runtime discards that thread.

@@ -40,6 +40,11 @@ func (n *Network) Dialer(ns string) func(ctx context.Context, network, addr stri
 	return netnsDialer(ns)
 }
 
+// ListenPacket is not available without Linux.
+func (n *Network) ListenPacket(ns, network, addr string) (net.PacketConn, error) {
+	return nil, errNoNetns
+}
+
 func resolveNetns(c *Config) error { return errNoNetns }
 
 func netnsDialer(string) func(ctx context.Context, network, addr string) (net.Conn, error) {

@@ -171,3 +171,27 @@ func (s *SymmetricState) Zero() {
 	s.hasKey = false
 	s.n = 0
 }
+
+// InitXK starts the handshake of an XK pattern whose responder's static
+// key is rs, as NTCP2 and SSU2 both do ("KDF for handshake message 1",
+// "KDF for Initial ChainKey"): Init(protocolName), MixHash of the empty
+// prologue, MixHash(rs). The result depends only on rs, so a responder
+// computes it once and copies it for each handshake.
+func (s *SymmetricState) InitXK(protocolName string, rs []byte) {
+	s.Init(protocolName)
+	s.MixHash(nil)
+	s.MixHash(rs)
+}
+
+// MixDH performs one DH token (es, ee, se): MixKey(X25519(priv, pub)),
+// then wipes the shared secret. crypto.X25519 refuses low-order public
+// keys, whose all-zero output would make the key independent of priv.
+func (s *SymmetricState) MixDH(priv, pub []byte) error {
+	ss, err := crypto.X25519(priv, pub)
+	if err != nil {
+		return err
+	}
+	s.MixKey(ss)
+	clear(ss)
+	return nil
+}

@@ -8,7 +8,7 @@ import (
 
 func TestDialAddrs(t *testing.T) {
 	id := newIdentity(t, riOptions{})
-	s, iv := data.EncodeBase64(id.static.Public[:]), data.EncodeBase64(id.static.Extra)
+	s, iv := data.EncodeBase64(id.Static.Public[:]), data.EncodeBase64(id.Static.Extra)
 	mk := func(transport string, cost uint8, opts map[string]string) data.RouterAddress {
 		return data.RouterAddress{Transport: transport, Cost: cost, Options: data.NewMapping(opts)}
 	}
@@ -44,7 +44,7 @@ func TestDialAddrs(t *testing.T) {
 	if n := len(dialAddrs(ri, false, true)); n != 1 {
 		t.Fatalf("IPv6 only: %d addresses", n)
 	}
-	if !hasStaticKey(ri, id.static.Public[:]) {
+	if !hasStaticKey(ri, id.Static.Public[:]) {
 		t.Fatal("static key not found")
 	}
 	var other [32]byte

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/veil-i2p/veil/internal/transport"
+	"github.com/veil-i2p/veil/internal/transport/transporttest"
 )
 
 // BenchmarkHandshake runs complete handshakes (both state machines, with
@@ -47,13 +48,13 @@ func BenchmarkDataPhase(b *testing.B) {
 	const size = 16 << 10
 	a := newNode(b, nodeOptions{listen: true, mod: func(c *Config) { c.QueueLen = 4096 }})
 	bob := newNode(b, nodeOptions{listen: true})
-	s, err := a.tr.Dial(context.Background(), bob.id.routerInfo())
+	s, err := a.tr.Dial(context.Background(), bob.id.RouterInfo())
 	if err != nil {
 		b.Fatal(err)
 	}
-	waitFor(b, bob.rec.established, "established")
+	transporttest.WaitFor(b, bob.rec.Sessions, "established")
 	m := &transport.Message{Type: 18, Expiration: time.Now().Add(time.Hour), Payload: make([]byte, size)}
-	base := bob.rec.receivedCount()
+	base := bob.rec.Count()
 	b.SetBytes(size)
 	b.ReportAllocs()
 	sent := 0
@@ -70,14 +71,14 @@ func BenchmarkDataPhase(b *testing.B) {
 		}
 		sent++
 	}
-	for deadline := time.Now().Add(30 * time.Second); bob.rec.receivedCount() < base+sent; time.Sleep(time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); bob.rec.Count() < base+sent; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
-			b.Fatalf("delivered %d of %d", bob.rec.receivedCount()-base, sent)
+			b.Fatalf("delivered %d of %d", bob.rec.Count()-base, sent)
 		}
 	}
 	b.StopTimer()
 	s.Close(0)
-	waitDone(b, s)
+	transporttest.WaitDone(b, s)
 }
 
 // BenchmarkFrame seals and opens one 1 KiB frame in memory: the per-frame

@@ -2,9 +2,6 @@ package ntcp2
 
 import (
 	"encoding/binary"
-	"errors"
-	"fmt"
-	"time"
 
 	"github.com/veil-i2p/veil/internal/transport"
 )
@@ -19,16 +16,14 @@ import (
 // callback.
 
 // ErrPayloadFormat is wrapped by every block parse error (termination
-// reason 10, "payload format error").
-var ErrPayloadFormat = errors.New("ntcp2: payload format error")
+// reason 10, "payload format error"); the block codec is shared with
+// SSU2 (package transport).
+var ErrPayloadFormat = transport.ErrPayloadFormat
 
-func formatErr(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrPayloadFormat}, args...)...)
-}
+func formatErr(format string, args ...any) error { return transport.FormatError(format, args...) }
 
-// appendBlockHeader appends type and size.
 func appendBlockHeader(b []byte, typ uint8, size int) []byte {
-	return append(b, typ, byte(size>>8), byte(size))
+	return transport.AppendBlockHeader(b, typ, size)
 }
 
 // appendBlock appends one block whose data is the concatenation of parts.
@@ -70,76 +65,26 @@ func i2npBlockLen(m *transport.Message) int {
 // appendI2NP appends an I2NP block with the 9-byte short header ("I2NP
 // Message"): type, message id, expiration in seconds.
 func appendI2NP(b []byte, m *transport.Message) []byte {
-	b = appendBlockHeader(b, blockI2NP, i2npHeaderLen+len(m.Payload))
-	b = append(b, m.Type)
-	b = binary.BigEndian.AppendUint32(b, m.ID)
-	b = binary.BigEndian.AppendUint32(b, uint32(m.Expiration.Unix()))
-	return append(b, m.Payload...)
+	return transport.AppendI2NPBlock(b, blockI2NP, m)
 }
 
 // appendTermination appends a Termination block: the number of data
 // frames we received and the reason ("Termination").
 func appendTermination(b []byte, validFrames uint64, reason uint8) []byte {
-	b = appendBlockHeader(b, blockTermination, terminationMinLen)
-	b = binary.BigEndian.AppendUint64(b, validFrames)
-	return append(b, reason)
+	return transport.AppendTermination(b, blockTermination, validFrames, reason)
 }
 
-// appendPadding appends a Padding block of n zero bytes. Padding is inside
-// the AEAD, so its content does not matter to an observer (i2pd sends
-// zeros too).
-func appendPadding(b []byte, n int) []byte {
-	b = appendBlockHeader(b, blockPadding, n)
-	for range n {
-		b = append(b, 0)
-	}
-	return b
-}
+func appendPadding(b []byte, n int) []byte { return transport.AppendPadding(b, n) }
 
 // parseBlocks calls fn for each block of payload, in order, enforcing the
-// framing and the data-phase ordering rules ("Block Ordering Rules"):
-// every block lies wholly inside the payload, Padding (at most one) comes
-// last, Termination is last except for Padding. Unknown types are handed
-// to fn as well; receivers skip them. fn's data aliases payload.
+// framing and the data-phase ordering rules (transport.WalkBlocks).
 func parseBlocks(payload []byte, fn func(typ uint8, data []byte) error) error {
-	sawPadding, sawTermination := false, false
-	for off := 0; off < len(payload); {
-		if len(payload)-off < blockHeaderLen {
-			return formatErr("%d trailing bytes, short of a block header", len(payload)-off)
-		}
-		typ := payload[off]
-		size := int(binary.BigEndian.Uint16(payload[off+1:]))
-		off += blockHeaderLen
-		if size > len(payload)-off {
-			return formatErr("block type %d of %d bytes overruns the frame (%d left)", typ, size, len(payload)-off)
-		}
-		if sawPadding {
-			return formatErr("block type %d after padding", typ)
-		}
-		if sawTermination && typ != blockPadding {
-			return formatErr("block type %d after termination", typ)
-		}
-		switch typ {
-		case blockPadding:
-			sawPadding = true
-		case blockTermination:
-			sawTermination = true
-		}
-		if err := fn(typ, payload[off:off+size]); err != nil {
-			return err
-		}
-		off += size
-	}
-	return nil
+	return transport.WalkBlocks(payload, blockTermination, fn)
 }
 
-// parseDateTime decodes a DateTime block's data.
-func parseDateTime(d []byte) (uint32, error) {
-	if len(d) != dateTimeLen {
-		return 0, formatErr("DateTime block of %d bytes", len(d))
-	}
-	return binary.BigEndian.Uint32(d), nil
-}
+func parseDateTime(d []byte) (uint32, error)           { return transport.ParseDateTime(d) }
+func parseI2NP(d []byte) (transport.Message, error)    { return transport.ParseShortI2NP(d) }
+func parseTermination(d []byte) (uint64, uint8, error) { return transport.ParseTermination(d) }
 
 // parseRouterInfoBlock splits a RouterInfo block's data into the flood
 // flag and the RouterInfo bytes (which alias d).
@@ -148,28 +93,6 @@ func parseRouterInfoBlock(d []byte) (ri []byte, flood bool, err error) {
 		return nil, false, formatErr("empty RouterInfo block")
 	}
 	return d[1:], d[0]&routerInfoFlood != 0, nil
-}
-
-// parseI2NP decodes an I2NP block. The payload aliases d.
-func parseI2NP(d []byte) (transport.Message, error) {
-	if len(d) < i2npHeaderLen {
-		return transport.Message{}, formatErr("I2NP block of %d bytes", len(d))
-	}
-	return transport.Message{
-		Type:       d[0],
-		ID:         binary.BigEndian.Uint32(d[1:]),
-		Expiration: time.Unix(int64(binary.BigEndian.Uint32(d[5:])), 0),
-		Payload:    d[i2npHeaderLen:],
-	}, nil
-}
-
-// parseTermination decodes a Termination block; extra bytes after the
-// reason are allowed ("addl data").
-func parseTermination(d []byte) (validFrames uint64, reason uint8, err error) {
-	if len(d) < terminationMinLen {
-		return 0, 0, formatErr("Termination block of %d bytes", len(d))
-	}
-	return binary.BigEndian.Uint64(d), d[8], nil
 }
 
 // parseConfirmedPayload checks message 3 part 2's stricter rules

@@ -9,6 +9,7 @@ import (
 
 	"github.com/veil-i2p/veil/internal/crypto"
 	"github.com/veil-i2p/veil/internal/transport"
+	"github.com/veil-i2p/veil/internal/transport/transporttest"
 )
 
 // fuzzPair is a fixed Alice and Bob (transports that never run) for the
@@ -18,8 +19,8 @@ type fuzzPair struct{ a, b *Transport }
 func newFuzzPair(tb testing.TB) fuzzPair {
 	mk := func() *Transport {
 		id := newIdentity(tb, riOptions{})
-		tr, err := New(Config{NetID: testNetID, StaticKeys: id.static, RouterInfo: id.routerInfo,
-			Handler: newRecorder(), ProbeDelay: -1})
+		tr, err := New(Config{NetID: testNetID, StaticKeys: id.Static, RouterInfo: id.RouterInfo,
+			Handler: transporttest.NewRecorder(), ProbeDelay: -1})
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -48,7 +49,7 @@ func (p fuzzPair) craftSessionRequest(tb testing.TB, opts []byte) []byte {
 	h.aes.EncryptCBC(h.cbc[:], msg, h.ePub[:])
 	h.sym = initialState(&h.rs)
 	h.sym.MixHash(h.ePub[:])
-	if err := mixDH(&h.sym, &h.ePriv, h.rs[:]); err != nil {
+	if err := h.sym.MixDH(h.ePriv[:], h.rs[:]); err != nil {
 		tb.Fatal(err)
 	}
 	return h.sym.EncryptAndHash(msg, opts[:optionsLen])

@@ -93,7 +93,7 @@ func (h *outboundHandshake) sessionRequest() ([]byte, error) {
 	if h.m3p2 == nil { // tests and fuzzers may preset it
 		ri := t.cfg.RouterInfo().Bytes()
 		h.m3p2 = appendRouterInfo(nil, ri, false)
-		h.m3p2 = appendPadding(h.m3p2, t.randIntn(maxSmallPadding+1))
+		h.m3p2 = appendPadding(h.m3p2, t.rand.Intn(maxSmallPadding+1))
 	}
 	m3p2Len := len(h.m3p2) + macLen
 	if m3p2Len > maxM3P2Len {
@@ -108,7 +108,7 @@ func (h *outboundHandshake) sessionRequest() ([]byte, error) {
 
 	h.sym = initialState(&h.rs)
 	h.sym.MixHash(h.ePub[:])
-	if err := mixDH(&h.sym, &h.ePriv, h.rs[:]); err != nil { // es
+	if err := h.sym.MixDH(h.ePriv[:], h.rs[:]); err != nil { // es
 		return nil, fmt.Errorf("ntcp2: session request: es: %w", err)
 	}
 	opts := requestOptions{
@@ -153,7 +153,7 @@ func (h *outboundHandshake) consumeSessionCreated(msg []byte) (int, error) {
 		return 0, errors.New("ntcp2: session created: invalid ephemeral key")
 	}
 	h.sym.MixHash(h.y[:])
-	if err := mixDH(&h.sym, &h.ePriv, h.y[:]); err != nil { // ee
+	if err := h.sym.MixDH(h.ePriv[:], h.y[:]); err != nil { // ee
 		return 0, fmt.Errorf("ntcp2: session created: ee: %w", err)
 	}
 	var ob [optionsLen]byte
@@ -205,7 +205,7 @@ func (h *outboundHandshake) sessionConfirmed() ([]byte, error) {
 	msg := make([]byte, 0, msg3p1Len+len(h.m3p2)+macLen)
 	h.sym.SetNonce(1)
 	msg = h.sym.EncryptAndHash(msg, s.Public[:])
-	if err := mixDH(&h.sym, &s.Private, h.y[:]); err != nil { // se
+	if err := h.sym.MixDH(s.Private[:], h.y[:]); err != nil { // se
 		return nil, fmt.Errorf("ntcp2: session confirmed: se: %w", err)
 	}
 	return h.sym.EncryptAndHash(msg, h.m3p2), nil

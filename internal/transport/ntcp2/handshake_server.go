@@ -100,7 +100,7 @@ func (h *inboundHandshake) consumeSessionRequest(msg []byte) (int, error) {
 	}
 	h.sym = t.bob
 	h.sym.MixHash(h.x[:])
-	if err := mixDH(&h.sym, &t.cfg.StaticKeys.Private, h.x[:]); err != nil { // es
+	if err := h.sym.MixDH(t.cfg.StaticKeys.Private[:], h.x[:]); err != nil { // es
 		return 0, fmt.Errorf("ntcp2: session request: es: %w: %w", err, errUnauthenticated)
 	}
 	var ob [optionsLen]byte
@@ -171,7 +171,7 @@ func (h *inboundHandshake) sessionCreated() ([]byte, error) {
 		return nil, err
 	}
 	h.sym.MixHash(h.ePub[:])
-	if err := mixDH(&h.sym, &h.ePriv, h.x[:]); err != nil { // ee
+	if err := h.sym.MixDH(h.ePriv[:], h.x[:]); err != nil { // ee
 		return nil, fmt.Errorf("ntcp2: session created: ee: %w", err)
 	}
 	opts := createdOptions{PadLen: uint16(padLen), TsB: unixSeconds(t.now())}
@@ -211,7 +211,7 @@ func (h *inboundHandshake) consumeSessionConfirmed(msg []byte) (*data.RouterInfo
 	if _, err := h.sym.DecryptAndHash(rs[:0], msg[:msg3p1Len]); err != nil {
 		return nil, fmt.Errorf("ntcp2: session confirmed: static key: %w: %w", err, errUnauthenticated)
 	}
-	if err := mixDH(&h.sym, &h.ePriv, rs[:]); err != nil { // se
+	if err := h.sym.MixDH(h.ePriv[:], rs[:]); err != nil { // se
 		return nil, fmt.Errorf("ntcp2: session confirmed: se: %w: %w", err, errUnauthenticated)
 	}
 	payload, err := h.sym.DecryptAndHash(nil, msg[msg3p1Len:])
@@ -292,8 +292,8 @@ func (h *inboundHandshake) resist(err error) error {
 	if h.conn == nil || t.cfg.ProbeDelay < 0 {
 		return err
 	}
-	delay := time.Duration(t.randIntn(int(t.cfg.ProbeDelay) + 1))
-	n := t.randIntn(t.cfg.ProbeRead + 1)
+	delay := time.Duration(t.rand.Intn(int(t.cfg.ProbeDelay) + 1))
+	n := t.rand.Intn(t.cfg.ProbeRead + 1)
 	deadline := time.Now().Add(delay)
 	h.conn.SetReadDeadline(deadline)
 	if _, rerr := io.CopyN(io.Discard, h.br, int64(n)); rerr == nil {

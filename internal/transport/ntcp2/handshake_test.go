@@ -15,22 +15,23 @@ import (
 
 	"github.com/veil-i2p/veil/internal/crypto"
 	"github.com/veil-i2p/veil/internal/transport"
+	"github.com/veil-i2p/veil/internal/transport/transporttest"
 )
 
 func TestHandshakePipe(t *testing.T) {
-	goroutineLeakCheck(t)
+	transporttest.LeakCheck(t)
 	a, b, sa, sb := pipePair(t, nodeOptions{}, nodeOptions{})
-	if sa.Peer() != b.id.routerInfo().Hash() || sb.Peer() != a.id.routerInfo().Hash() {
+	if sa.Peer() != b.id.RouterInfo().Hash() || sb.Peer() != a.id.RouterInfo().Hash() {
 		t.Fatal("peers do not match identities")
 	}
 	if sa.Direction() != transport.Outbound || sb.Direction() != transport.Inbound {
 		t.Fatalf("directions %v %v", sa.Direction(), sb.Direction())
 	}
-	if got := waitFor(t, a.rec.established, "a established"); got != sa {
+	if got := transporttest.WaitFor(t, a.rec.Sessions, "a established"); got != sa {
 		t.Fatal("a's Established got another session")
 	}
 	// Bob opens with his RouterInfo (ntcp2.rst, Data Phase).
-	if ri := waitFor(t, a.rec.ris, "bob's RouterInfo"); ri.Hash() != b.id.routerInfo().Hash() {
+	if ri := transporttest.WaitFor(t, a.rec.RouterInfos, "bob's RouterInfo"); ri.Hash() != b.id.RouterInfo().Hash() {
 		t.Fatal("first RouterInfo is not bob's")
 	}
 	exp := time.Now().Add(time.Minute).Truncate(time.Second)
@@ -42,16 +43,16 @@ func TestHandshakePipe(t *testing.T) {
 		if err := dir.from.Send(m, transport.PriorityNormal); err != nil {
 			t.Fatal(err)
 		}
-		got := waitFor(t, dir.to.received, "message")
+		got := transporttest.WaitFor(t, dir.to.Messages, "message")
 		if got.Type != m.Type || got.ID != m.ID || !got.Expiration.Equal(exp) || !bytes.Equal(got.Payload, m.Payload) {
 			t.Fatalf("got %+v, want %+v", got, m)
 		}
 	}
 	// A RouterInfo block with the flood flag.
-	if err := sa.SendRouterInfo(a.id.routerInfo(), true); err != nil {
+	if err := sa.SendRouterInfo(a.id.RouterInfo(), true); err != nil {
 		t.Fatal(err)
 	}
-	if ri := waitFor(t, b.rec.ris, "alice's RouterInfo"); ri.Hash() != a.id.routerInfo().Hash() {
+	if ri := transporttest.WaitFor(t, b.rec.RouterInfos, "alice's RouterInfo"); ri.Hash() != a.id.RouterInfo().Hash() {
 		t.Fatal("wrong RouterInfo")
 	}
 	if st := sa.Stats(); st.MsgsOut != 1 || st.MsgsIn != 1 || st.BytesOut == 0 || st.BytesIn == 0 {
@@ -65,14 +66,14 @@ func TestHandshakePipe(t *testing.T) {
 	}
 	// Normal close: the peer learns the reason.
 	sa.Close(transport.ReasonNormal)
-	if te := reasonOf(t, waitDone(t, sb)); !te.Remote || te.Reason != transport.ReasonNormal {
+	if te := transporttest.Termination(t, transporttest.WaitDone(t, sb)); !te.Remote || te.Reason != transport.ReasonNormal {
 		t.Fatalf("bob's end: %v", te)
 	}
-	if te := reasonOf(t, waitDone(t, sa)); te.Remote {
+	if te := transporttest.Termination(t, transporttest.WaitDone(t, sa)); te.Remote {
 		t.Fatalf("alice's end: %v", te)
 	}
-	waitFor(t, a.rec.closed, "a closed")
-	waitFor(t, b.rec.closed, "b closed")
+	transporttest.WaitFor(t, a.rec.Ends, "a closed")
+	transporttest.WaitFor(t, b.rec.Ends, "b closed")
 	if err := sa.Send(&transport.Message{}, transport.PriorityHigh); !errors.Is(err, transport.ErrClosed) {
 		t.Fatalf("send after close: %v", err)
 	}
@@ -81,7 +82,7 @@ func TestHandshakePipe(t *testing.T) {
 // TestWrongNetID: Bob drops a SessionRequest of another network and bans
 // the IP (proposal 147); Alice's dial fails.
 func TestWrongNetID(t *testing.T) {
-	goroutineLeakCheck(t)
+	transporttest.LeakCheck(t)
 	var mu sync.Mutex
 	var banned []netip.Addr
 	b := newNode(t, nodeOptions{listen: true, mod: func(c *Config) {
@@ -91,11 +92,11 @@ func TestWrongNetID(t *testing.T) {
 			mu.Unlock()
 		}
 	}})
-	a := newNode(t, nodeOptions{ri: riOptions{netID: 98}, mod: func(c *Config) { c.NetID = 98 }})
-	if _, err := a.tr.Dial(context.Background(), b.id.routerInfo()); err == nil {
+	a := newNode(t, nodeOptions{ri: riOptions{NetID: 98}, mod: func(c *Config) { c.NetID = 98 }})
+	if _, err := a.tr.Dial(context.Background(), b.id.RouterInfo()); err == nil {
 		t.Fatal("dial across networks succeeded")
 	}
-	eventually(t, "ban", func() bool { mu.Lock(); defer mu.Unlock(); return len(banned) == 1 })
+	transporttest.Eventually(t, 5*time.Second, "ban", func() bool { mu.Lock(); defer mu.Unlock(); return len(banned) == 1 })
 	if banned[0] != netip.MustParseAddr("127.0.0.1") {
 		t.Fatalf("banned %v", banned)
 	}
@@ -104,10 +105,10 @@ func TestWrongNetID(t *testing.T) {
 	}
 	// The ban hook is consulted at accept.
 	b2 := newNode(t, nodeOptions{listen: true, mod: func(c *Config) { c.Banned = func(netip.Addr) bool { return true } }})
-	if _, err := newNode(t, nodeOptions{}).tr.Dial(context.Background(), b2.id.routerInfo()); err == nil {
+	if _, err := newNode(t, nodeOptions{}).tr.Dial(context.Background(), b2.id.RouterInfo()); err == nil {
 		t.Fatal("dial to a banning router succeeded")
 	}
-	eventually(t, "banned counter", func() bool { return b2.tr.Counters().BannedIn == 1 })
+	transporttest.Eventually(t, 5*time.Second, "banned counter", func() bool { return b2.tr.Counters().BannedIn == 1 })
 }
 
 // recordingConn keeps a copy of everything written.
@@ -142,7 +143,7 @@ func expectSilentClose(t *testing.T, c net.Conn) time.Duration {
 }
 
 func TestReplayedSessionRequest(t *testing.T) {
-	goroutineLeakCheck(t)
+	transporttest.LeakCheck(t)
 	a, b := newNode(t, nodeOptions{}), newNode(t, nodeOptions{})
 	var rec *recordingConn
 	a.tr.cfg.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -151,7 +152,7 @@ func TestReplayedSessionRequest(t *testing.T) {
 		rec = &recordingConn{Conn: c1}
 		return rec, nil
 	}
-	s, err := a.tr.Dial(context.Background(), b.id.routerInfo())
+	s, err := a.tr.Dial(context.Background(), b.id.RouterInfo())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,11 +168,11 @@ func TestReplayedSessionRequest(t *testing.T) {
 		t.Fatalf("counters %+v", c)
 	}
 	s.Close(0)
-	waitDone(t, s)
+	transporttest.WaitDone(t, s)
 }
 
 func TestProber(t *testing.T) {
-	goroutineLeakCheck(t)
+	transporttest.LeakCheck(t)
 	const delay = 200 * time.Millisecond
 	b := newNode(t, nodeOptions{listen: true, mod: func(c *Config) { c.ProbeDelay = delay; c.ProbeRead = 1 << 20 }})
 	for _, size := range []int{64, 100, 300} {
@@ -189,7 +190,7 @@ func TestProber(t *testing.T) {
 		}
 		c.Close()
 	}
-	eventually(t, "probe counter", func() bool { c := b.tr.Counters(); return c.Probed == 3 && c.FailedIn == 3 })
+	transporttest.Eventually(t, 5*time.Second, "probe counter", func() bool { c := b.tr.Counters(); return c.Probed == 3 && c.FailedIn == 3 })
 	if c := b.tr.Counters(); c.Replays != 0 || c.HandshakesIn != 0 {
 		t.Fatalf("counters %+v", c)
 	}
@@ -198,18 +199,18 @@ func TestProber(t *testing.T) {
 // TestStaticKeyMismatch: Alice's RouterInfo publishes another s; Bob
 // terminates with reason 16 after authenticating her.
 func TestStaticKeyMismatch(t *testing.T) {
-	goroutineLeakCheck(t)
-	a, b := newNode(t, nodeOptions{ri: riOptions{wrongS: true}}), newNode(t, nodeOptions{})
+	transporttest.LeakCheck(t)
+	a, b := newNode(t, nodeOptions{ri: riOptions{WrongS: true}}), newNode(t, nodeOptions{})
 	pipeTo(a, b)
-	s, err := a.tr.Dial(context.Background(), b.id.routerInfo())
+	s, err := a.tr.Dial(context.Background(), b.id.RouterInfo())
 	if err != nil {
 		t.Fatal(err) // Alice cannot know until Bob tells her
 	}
-	te := reasonOf(t, waitDone(t, s))
+	te := transporttest.Termination(t, transporttest.WaitDone(t, s))
 	if !te.Remote || te.Reason != transport.ReasonBadStaticKey {
 		t.Fatalf("got %v, want peer reason 16", te)
 	}
-	if len(b.rec.established) != 0 {
+	if len(b.rec.Sessions) != 0 {
 		t.Fatal("bob established the session")
 	}
 }
@@ -220,20 +221,20 @@ func TestSessionConfirmedChecks(t *testing.T) {
 		ri     riOptions
 		reason uint8
 	}{
-		{"no NTCP2 address", riOptions{noAddr: true}, transport.ReasonBadStaticKey},
-		{"RouterInfo of another network", riOptions{netID: 42}, transport.ReasonMsg3Error},
-		{"stale RouterInfo", riOptions{published: time.Now().Add(-3 * time.Hour)}, transport.ReasonMsg3Error},
-		{"RouterInfo from the future", riOptions{published: time.Now().Add(time.Hour)}, transport.ReasonMsg3Error},
+		{"no NTCP2 address", riOptions{NoAddr: true}, transport.ReasonBadStaticKey},
+		{"RouterInfo of another network", riOptions{NetID: 42}, transport.ReasonMsg3Error},
+		{"stale RouterInfo", riOptions{Published: time.Now().Add(-3 * time.Hour)}, transport.ReasonMsg3Error},
+		{"RouterInfo from the future", riOptions{Published: time.Now().Add(time.Hour)}, transport.ReasonMsg3Error},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			goroutineLeakCheck(t)
+			transporttest.LeakCheck(t)
 			a, b := newNode(t, nodeOptions{ri: tc.ri}), newNode(t, nodeOptions{})
 			pipeTo(a, b)
-			s, err := a.tr.Dial(context.Background(), b.id.routerInfo())
+			s, err := a.tr.Dial(context.Background(), b.id.RouterInfo())
 			if err != nil {
 				t.Fatal(err)
 			}
-			if te := reasonOf(t, waitDone(t, s)); !te.Remote || te.Reason != tc.reason {
+			if te := transporttest.Termination(t, transporttest.WaitDone(t, s)); !te.Remote || te.Reason != tc.reason {
 				t.Fatalf("got %v, want peer reason %d", te, tc.reason)
 			}
 		})
@@ -244,22 +245,22 @@ func TestSessionConfirmedChecks(t *testing.T) {
 // SessionRequest so Alice learns his time; Alice refuses (reason 7). An
 // Alice that carries on anyway gets a Termination with reason 7 from Bob.
 func TestClockSkew(t *testing.T) {
-	goroutineLeakCheck(t)
+	transporttest.LeakCheck(t)
 	skewed := func(c *Config) { c.Now = func() time.Time { return time.Now().Add(73 * time.Second) } }
 	a, b := newNode(t, nodeOptions{}), newNode(t, nodeOptions{mod: skewed})
 	pipeTo(a, b)
-	_, err := a.tr.Dial(context.Background(), b.id.routerInfo())
-	if te := reasonOf(t, err); te.Reason != transport.ReasonClockSkew || !contains(err, "session created: clock skew 73s") {
+	_, err := a.tr.Dial(context.Background(), b.id.RouterInfo())
+	if te := transporttest.Termination(t, err); te.Reason != transport.ReasonClockSkew || !contains(err, "session created: clock skew 73s") {
 		t.Fatalf("dial: %v", err)
 	}
-	eventually(t, "bob notes the skew", func() bool { return b.tr.Counters().ClockSkew == 1 })
+	transporttest.Eventually(t, 5*time.Second, "bob notes the skew", func() bool { return b.tr.Counters().ClockSkew == 1 })
 
 	a.tr.ignoreSkew = true
-	s, err := a.tr.Dial(context.Background(), b.id.routerInfo())
+	s, err := a.tr.Dial(context.Background(), b.id.RouterInfo())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if te := reasonOf(t, waitDone(t, s)); !te.Remote || te.Reason != transport.ReasonClockSkew {
+	if te := transporttest.Termination(t, transporttest.WaitDone(t, s)); !te.Remote || te.Reason != transport.ReasonClockSkew {
 		t.Fatalf("got %v, want peer reason 7", te)
 	}
 }
@@ -267,18 +268,18 @@ func TestClockSkew(t *testing.T) {
 // TestEstablishedRejects: a Handler refusing the session (say, a
 // duplicate) makes the transport send its reason.
 func TestEstablishedRejects(t *testing.T) {
-	goroutineLeakCheck(t)
+	transporttest.LeakCheck(t)
 	a := newNode(t, nodeOptions{})
 	b := newNode(t, nodeOptions{})
-	b.rec.reject = func(transport.Session) error {
+	b.rec.Reject = func(transport.Session) error {
 		return &transport.TerminationError{Reason: transport.ReasonBanned, Detail: "duplicate"}
 	}
 	pipeTo(a, b)
-	s, err := a.tr.Dial(context.Background(), b.id.routerInfo())
+	s, err := a.tr.Dial(context.Background(), b.id.RouterInfo())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if te := reasonOf(t, waitDone(t, s)); !te.Remote || te.Reason != transport.ReasonBanned {
+	if te := transporttest.Termination(t, transporttest.WaitDone(t, s)); !te.Remote || te.Reason != transport.ReasonBanned {
 		t.Fatalf("got %v", te)
 	}
 	if c := b.tr.Counters(); c.Sessions != 0 {
@@ -287,24 +288,24 @@ func TestEstablishedRejects(t *testing.T) {
 }
 
 func TestDialErrors(t *testing.T) {
-	goroutineLeakCheck(t)
+	transporttest.LeakCheck(t)
 	a := newNode(t, nodeOptions{})
-	if _, err := a.tr.Dial(context.Background(), a.id.routerInfo()); err == nil {
+	if _, err := a.tr.Dial(context.Background(), a.id.RouterInfo()); err == nil {
 		t.Fatal("dialed ourselves")
 	}
-	noAddr := newIdentity(t, riOptions{noAddr: true})
-	if a.tr.CanDial(noAddr.routerInfo()) {
+	noAddr := newIdentity(t, riOptions{NoAddr: true})
+	if a.tr.CanDial(noAddr.RouterInfo()) {
 		t.Fatal("CanDial without an address")
 	}
-	if _, err := a.tr.Dial(context.Background(), noAddr.routerInfo()); err == nil {
+	if _, err := a.tr.Dial(context.Background(), noAddr.RouterInfo()); err == nil {
 		t.Fatal("dialed a router without an address")
 	}
 	// Nobody listens on the port: the dial fails, nothing leaks.
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	gone := newIdentity(t, riOptions{port: port})
-	if _, err := a.tr.Dial(context.Background(), gone.routerInfo()); err == nil {
+	gone := newIdentity(t, riOptions{Port: port})
+	if _, err := a.tr.Dial(context.Background(), gone.RouterInfo()); err == nil {
 		t.Fatal("dial to a closed port succeeded")
 	}
 	// A peer that never answers: the handshake timeout ends the dial.
@@ -320,11 +321,11 @@ func TestDialErrors(t *testing.T) {
 			conns = append(conns, c)
 		}
 	}()
-	quiet := newIdentity(t, riOptions{port: silent.Addr().(*net.TCPAddr).Port})
+	quiet := newIdentity(t, riOptions{Port: silent.Addr().(*net.TCPAddr).Port})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	if _, err := a.tr.Dial(ctx, quiet.routerInfo()); err == nil || time.Since(start) > 2*time.Second {
+	if _, err := a.tr.Dial(ctx, quiet.RouterInfo()); err == nil || time.Since(start) > 2*time.Second {
 		t.Fatalf("dial to a silent peer: %v after %v", err, time.Since(start))
 	}
 }
@@ -335,8 +336,8 @@ func TestHandshakeSteps(t *testing.T) {
 	a := newNode(t, nodeOptions{})
 	b := newNode(t, nodeOptions{})
 	run := func(tamper func(msg1, msg2, msg3 []byte) (m1, m2, m3 []byte)) (errA, errB error) {
-		addr := dialAddrs(b.id.routerInfo(), true, true)[0]
-		alice, err := newOutboundHandshake(a.tr, nil, b.id.routerInfo(), addr)
+		addr := dialAddrs(b.id.RouterInfo(), true, true)[0]
+		alice, err := newOutboundHandshake(a.tr, nil, b.id.RouterInfo(), addr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -450,7 +451,7 @@ func rawAlice(t *testing.T, a, b *node) (net.Conn, *frameWriter, *frameReader) {
 	t.Helper()
 	c1, c2 := net.Pipe()
 	b.tr.wg.Go(func() { b.tr.serveConn(c2) })
-	h, err := newOutboundHandshake(a.tr, c1, b.id.routerInfo(), dialAddrs(b.id.routerInfo(), true, true)[0])
+	h, err := newOutboundHandshake(a.tr, c1, b.id.RouterInfo(), dialAddrs(b.id.RouterInfo(), true, true)[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -470,20 +471,20 @@ var _ = bufio.NewReader
 // TestAcceptLimits: the per-IP rate limit and the cap on concurrent
 // handshakes drop connections at accept.
 func TestAcceptLimits(t *testing.T) {
-	goroutineLeakCheck(t)
+	transporttest.LeakCheck(t)
 	t.Run("rate", func(t *testing.T) {
 		b := newNode(t, nodeOptions{listen: true, mod: func(c *Config) { c.HandshakeRate, c.HandshakeBurst = 0.001, 1 }})
 		a := newNode(t, nodeOptions{})
-		s, err := a.tr.Dial(context.Background(), b.id.routerInfo())
+		s, err := a.tr.Dial(context.Background(), b.id.RouterInfo())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := a.tr.Dial(context.Background(), b.id.routerInfo()); err == nil {
+		if _, err := a.tr.Dial(context.Background(), b.id.RouterInfo()); err == nil {
 			t.Fatal("second handshake within the rate limit")
 		}
-		eventually(t, "rate limited", func() bool { return b.tr.Counters().RateLimited == 1 })
+		transporttest.Eventually(t, 5*time.Second, "rate limited", func() bool { return b.tr.Counters().RateLimited == 1 })
 		s.Close(0)
-		waitDone(t, s)
+		transporttest.WaitDone(t, s)
 	})
 	t.Run("concurrency", func(t *testing.T) {
 		b := newNode(t, nodeOptions{listen: true, mod: func(c *Config) { c.MaxHandshakes = 1 }})
@@ -492,8 +493,8 @@ func TestAcceptLimits(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer idle.Close()
-		eventually(t, "slot taken", func() bool { return len(b.tr.hsSem) == 1 })
-		if _, err := newNode(t, nodeOptions{}).tr.Dial(context.Background(), b.id.routerInfo()); err == nil {
+		transporttest.Eventually(t, 5*time.Second, "slot taken", func() bool { return len(b.tr.hsSem) == 1 })
+		if _, err := newNode(t, nodeOptions{}).tr.Dial(context.Background(), b.id.RouterInfo()); err == nil {
 			t.Fatal("handshake past the cap")
 		}
 		if c := b.tr.Counters(); c.Busy != 1 {

@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	cryptorand "crypto/rand"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -23,8 +22,8 @@ import (
 
 	"github.com/veil-i2p/veil/internal/data"
 	"github.com/veil-i2p/veil/internal/i2pdtest"
-	"github.com/veil-i2p/veil/internal/keyfile"
 	"github.com/veil-i2p/veil/internal/transport"
+	"github.com/veil-i2p/veil/internal/transport/transporttest"
 )
 
 // TestInteropI2pd speaks NTCP2 with a real i2pd 2.45.1 at the wire level,
@@ -43,7 +42,7 @@ import (
 //  3. Negative cases against i2pd: another network id, a skewed clock.
 func TestInteropI2pd(t *testing.T) {
 	i2pdtest.Require(t)
-	goroutineLeakCheck(t)
+	transporttest.LeakCheck(t)
 	n := i2pdtest.NewNetwork(t, i2pdtest.NetworkConfig{})
 	nsI, addrI := n.Add("i2pd", 10)
 	nsV, addrV := n.Add("veil", 200)
@@ -56,7 +55,7 @@ func TestInteropI2pd(t *testing.T) {
 
 	// i2pd, with veil's RouterInfo in its netDb.
 	dd := t.TempDir()
-	if _, err := i2pdtest.InstallRouterInfo(filepath.Join(dd, "netDb"), veil.routerInfo().Bytes()); err != nil {
+	if _, err := i2pdtest.InstallRouterInfo(filepath.Join(dd, "netDb"), veil.RouterInfo().Bytes()); err != nil {
 		t.Fatal(err)
 	}
 	r := i2pdtest.Start(t, i2pdtest.Config{DataDir: dd, NetID: netID, Netns: nsI, Host: addrI, LogLevel: "debug",
@@ -68,12 +67,12 @@ func TestInteropI2pd(t *testing.T) {
 		t.Fatal(err)
 	}
 	i2pdRI := readI2pdRouterInfo(t, r)
-	t.Logf("i2pd %s at %s:%d, veil %s at %s:%d", i2pdRI.Hash(), addrI, r.Config().Port, veil.routerInfo().Hash(), addrV, veilPort)
+	t.Logf("i2pd %s at %s:%d, veil %s at %s:%d", i2pdRI.Hash(), addrI, r.Config().Port, veil.RouterInfo().Hash(), addrV, veilPort)
 
-	rec := newRecorder()
-	rec.received = make(chan *transport.Message, 256)
+	rec := transporttest.NewRecorder()
+	rec.Messages = make(chan *transport.Message, 256)
 	tr, err := New(Config{
-		NetID: netID, StaticKeys: veil.static, RouterInfo: veil.routerInfo, Handler: rec,
+		NetID: netID, StaticKeys: veil.Static, RouterInfo: veil.RouterInfo, Handler: rec,
 		ListenAddrs: []string{ln.Addr().String()},
 		Listen:      func(context.Context, string, string) (net.Listener, error) { return ln, nil },
 		DialContext: n.Dialer(nsV),
@@ -113,7 +112,7 @@ func TestInteropI2pd(t *testing.T) {
 		t.Logf("i2pd -> veil I2NP DatabaseStore (id %d): its RouterInfo, %d bytes, signature valid", m.ID, len(ri.Bytes()))
 		expectConsole(t, r, "veil's address on i2pd's transports page", addrV+":"+strconv.Itoa(veilPort))
 		s.Close(transport.ReasonNormal)
-		waitDone(t, s)
+		transporttest.WaitDone(t, s)
 		if _, err := r.WaitLog("NTCP2: Termination. reason=0", 10*time.Second); err != nil {
 			t.Fatal(err)
 		}
@@ -137,13 +136,13 @@ func TestInteropI2pd(t *testing.T) {
 		gotRI := false
 		for deadline := time.After(10 * time.Second); !gotRI; {
 			select {
-			case ri := <-rec.ris:
+			case ri := <-rec.RouterInfos:
 				if ri.Hash() != i2pdRI.Hash() {
 					t.Fatalf("RouterInfo block from %s", ri.Hash())
 				}
 				t.Log("i2pd -> veil RouterInfo block")
 				gotRI = true
-			case m := <-rec.received:
+			case m := <-rec.Messages:
 				t.Logf("received I2NP type %d id %d, %d bytes", m.Type, m.ID, len(m.Payload))
 				if m.Type == 1 {
 					if key, typ, ri := parseDatabaseStore(t, m.Payload); key == i2pdRI.Hash() && typ == 0 && ri.Hash() == key {
@@ -157,7 +156,7 @@ func TestInteropI2pd(t *testing.T) {
 		}
 
 		// DatabaseLookup for our own RouterInfo, reply direct.
-		us := veil.routerInfo().Hash()
+		us := veil.RouterInfo().Hash()
 		lookup := append(append(append([]byte(nil), us[:]...), us[:]...), 0x08, 0, 0)
 		id := uint32(time.Now().UnixNano())
 		if err := s.Send(&transport.Message{Type: 2, ID: id, Expiration: time.Now().Add(time.Minute), Payload: lookup}, transport.PriorityHigh); err != nil {
@@ -168,11 +167,11 @@ func TestInteropI2pd(t *testing.T) {
 		}
 		m := waitMessage(t, rec, 20*time.Second, isOurs)
 		key, typ, got := parseDatabaseStore(t, m.Payload)
-		if key != us || typ != 0 || !bytes.Equal(got.Bytes(), veil.routerInfo().Bytes()) {
+		if key != us || typ != 0 || !bytes.Equal(got.Bytes(), veil.RouterInfo().Bytes()) {
 			t.Fatalf("reply DatabaseStore for %s type %d", key, typ)
 		}
 		t.Logf("veil -> i2pd DatabaseLookup (id %d) answered by a DatabaseStore of our own RouterInfo (id %d)", id, m.ID)
-		if err := s.SendRouterInfo(veil.routerInfo(), false); err != nil {
+		if err := s.SendRouterInfo(veil.RouterInfo(), false); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := r.WaitLog("NTCP2: RouterInfo flag=0", 10*time.Second); err != nil {
@@ -193,7 +192,7 @@ func TestInteropI2pd(t *testing.T) {
 		st := s.Stats()
 		t.Logf("after 20 s: %d bytes / %d messages out, %d bytes / %d messages in", st.BytesOut, st.MsgsOut, st.BytesIn, st.MsgsIn)
 		s.Close(transport.ReasonNormal)
-		if err := waitDone(t, s); reasonOf(t, err).Remote {
+		if err := transporttest.WaitDone(t, s); transporttest.Termination(t, err).Remote {
 			t.Fatalf("ended by i2pd: %v", err)
 		}
 		if _, err := r.WaitLog("NTCP2: Termination. reason=0", 10*time.Second); err != nil {
@@ -208,7 +207,7 @@ func TestInteropI2pd(t *testing.T) {
 	t.Run("i2pd refuses another network", func(t *testing.T) {
 		ns, addr := n.Add("net98", 202)
 		other := newInteropIdentity(t, addr, veilPort, 98)
-		tr2, err := New(Config{NetID: 98, StaticKeys: other.static, RouterInfo: other.routerInfo, Handler: newRecorder(), DialContext: n.Dialer(ns)})
+		tr2, err := New(Config{NetID: 98, StaticKeys: other.Static, RouterInfo: other.RouterInfo, Handler: transporttest.NewRecorder(), DialContext: n.Dialer(ns)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -235,7 +234,7 @@ func TestInteropI2pd(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ns, addr := n.Add(fmt.Sprintf("skew%d", tc.pad), tc.host)
 			other := newInteropIdentity(t, addr, veilPort, netID)
-			tr2, err := New(Config{NetID: netID, StaticKeys: other.static, RouterInfo: other.routerInfo, Handler: newRecorder(),
+			tr2, err := New(Config{NetID: netID, StaticKeys: other.Static, RouterInfo: other.RouterInfo, Handler: transporttest.NewRecorder(),
 				DialContext: n.Dialer(ns), Now: func() time.Time { return time.Now().Add(-90 * time.Second) }})
 			if err != nil {
 				t.Fatal(err)
@@ -247,7 +246,7 @@ func TestInteropI2pd(t *testing.T) {
 			case err == nil:
 				t.Fatal("i2pd accepted a SessionRequest 90 s in the past")
 			case tc.pad == 0:
-				if te := reasonOf(t, err); te.Reason != transport.ReasonClockSkew || !contains(err, "session created: clock skew 9") {
+				if te := transporttest.Termination(t, err); te.Reason != transport.ReasonClockSkew || !contains(err, "session created: clock skew 9") {
 					t.Fatalf("want veil to see i2pd's time and refuse it: %v", err)
 				}
 			default:
@@ -271,36 +270,10 @@ func TestInteropI2pd(t *testing.T) {
 	t.Logf("i2pd NTCP2 log excerpt:\n%s", grepLines(r.Log(), "NTCP2: Session", "NTCP2: Termination", "NTCP2: RouterInfo flag", "SessionRequest", "SessionCreated", "exceeds"))
 }
 
+// newInteropIdentity is a floodfill (so i2pd publishes to us) with an
+// NTCP2 address at host:port on network netID.
 func newInteropIdentity(t *testing.T, host string, port, netID int) *identity {
-	keys, err := keyfile.GenerateRouter(cryptorand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	static, err := keyfile.GenerateStaticKeys(cryptorand.Reader, keyfile.NTCP2IVLen)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := &identity{keys: keys, static: static}
-	ri := &data.RouterInfo{Identity: keys.Identity, Published: data.DateOf(time.Now())}
-	a := data.RouterAddress{Transport: "NTCP2", Cost: 3}
-	a.Options.Set("host", host)
-	a.Options.Set("port", strconv.Itoa(port))
-	a.Options.Set("s", data.EncodeBase64(static.Public[:]))
-	a.Options.Set("i", data.EncodeBase64(static.Extra))
-	a.Options.Set("v", "2")
-	ri.Addresses = []data.RouterAddress{a}
-	ri.Options.Set("caps", "XfR") // a floodfill, so i2pd publishes to us
-	ri.Options.Set("netId", strconv.Itoa(netID))
-	ri.Options.Set("router.version", "0.9.66")
-	signer, err := keys.Signer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ri.Sign(signer); err != nil {
-		t.Fatal(err)
-	}
-	id.ri.Store(ri)
-	return id
+	return transporttest.NewIdentity(t, riOptions{Style: "NTCP2", NetID: netID, Host: host, Port: port, Caps: "XfR"})
 }
 
 func readI2pdRouterInfo(t *testing.T, r *i2pdtest.Router) *data.RouterInfo {
@@ -321,7 +294,7 @@ func readI2pdRouterInfo(t *testing.T, r *i2pdtest.Router) *data.RouterInfo {
 func waitSession(t *testing.T, rec *recorder, d time.Duration, what string) transport.Session {
 	t.Helper()
 	select {
-	case s := <-rec.established:
+	case s := <-rec.Sessions:
 		return s
 	case <-time.After(d):
 		t.Fatalf("no %s within %v", what, d)
@@ -334,7 +307,7 @@ func waitMessage(t *testing.T, rec *recorder, d time.Duration, ok func(*transpor
 	deadline := time.After(d)
 	for {
 		select {
-		case m := <-rec.received:
+		case m := <-rec.Messages:
 			t.Logf("received I2NP type %d id %d, %d bytes", m.Type, m.ID, len(m.Payload))
 			if ok(m) {
 				return m

@@ -6,35 +6,16 @@ import (
 
 	"github.com/veil-i2p/veil/internal/crypto"
 	"github.com/veil-i2p/veil/internal/noise"
+	"github.com/veil-i2p/veil/internal/transport"
 )
 
 // initialState returns the handshake state both sides reach before the
-// first message (ntcp2.rst, "KDF for handshake message 1"):
-//
-//	h = SHA256(protocol_name); ck = h
-//	h = SHA256(h)            MixHash(null prologue)
-//	h = SHA256(h || rs)      MixHash(Bob's static key)
-//
-// It depends only on Bob's static key, so Bob computes it once.
+// first message (ntcp2.rst, "KDF for handshake message 1"): h =
+// SHA256(protocol_name), ck = h, MixHash(null prologue), MixHash(rs).
 func initialState(rs *[keyLen]byte) noise.SymmetricState {
 	var s noise.SymmetricState
-	s.Init(protocolName)
-	s.MixHash(nil)
-	s.MixHash(rs[:])
+	s.InitXK(protocolName, rs[:])
 	return s
-}
-
-// mixDH performs one DH token (es, ee, se) and MixKeys the result, then
-// wipes it. crypto.X25519 rejects low-order public keys, whose all-zero
-// output would make the key independent of our secret.
-func mixDH(sym *noise.SymmetricState, priv *[keyLen]byte, pub []byte) error {
-	ss, err := crypto.X25519(priv[:], pub)
-	if err != nil {
-		return err
-	}
-	sym.MixKey(ss)
-	clear(ss)
-	return nil
 }
 
 // dataKeys are the data-phase secrets of one session: a ChaCha20-Poly1305
@@ -84,17 +65,11 @@ func deriveDataKeys(sym *noise.SymmetricState) dataKeys {
 	return k
 }
 
-// unixSeconds is a handshake or DateTime timestamp: seconds since the
-// epoch, rounded to the nearest second as ntcp2.rst asks ("DateTime"),
-// truncated to 32 bits (it wraps in 2106).
-func unixSeconds(t time.Time) uint32 {
-	return uint32((t.UnixMilli() + 500) / 1000)
-}
+func unixSeconds(t time.Time) uint32 { return transport.UnixSeconds(t) }
 
-// skewOf returns peer time minus our time in seconds, treating the 32-bit
-// timestamps as wrapping.
+// skewOf returns peer time minus our time in seconds (transport.Skew).
 func skewOf(ts uint32, now time.Time) int64 {
-	return int64(int32(ts - unixSeconds(now)))
+	return int64(transport.Skew(ts, now) / time.Second)
 }
 
 // validPublicKey is the cheap check ntcp2.rst allows before any DH: a

@@ -38,7 +38,7 @@ type session struct {
 	peerRI atomic.Pointer[data.RouterInfo]
 	in     *frameReader
 	out    *frameWriter
-	q      *sendQueue
+	q      *transport.SendQueue[sendItem]
 
 	established time.Time // wall clock, for Stats
 	base        time.Time // monotonic origin of lastActivity
@@ -82,7 +82,7 @@ func newSession(t *Transport, res *handshakeResult) (*session, error) {
 	s := &session{
 		t: t, conn: res.conn, dir: dir, remote: remoteAddr(res.conn), peer: res.peerRI.Hash(),
 		in: newFrameReader(in, res.br, res.conn), out: newFrameWriter(out, res.conn),
-		q:           newSendQueue(t.cfg.QueueLen),
+		q:           transport.NewSendQueue[sendItem](t.cfg.QueueLen),
 		established: t.now(), base: time.Now(),
 		closing: make(chan struct{}), writerDone: make(chan struct{}), done: make(chan struct{}),
 	}
@@ -108,7 +108,7 @@ func (s *session) Stats() transport.Stats {
 		Established: s.established,
 		BytesIn:     s.bytesIn.Load(), BytesOut: s.bytesOut.Load(),
 		MsgsIn: s.msgsIn.Load(), MsgsOut: s.msgsOut.Load(),
-		Dropped: s.q.droppedCount(),
+		Dropped: s.q.Dropped(),
 	}
 }
 
@@ -118,15 +118,11 @@ func (s *session) Send(m *transport.Message, p transport.Priority) error {
 	if len(m.Payload) > MaxMessagePayload {
 		return fmt.Errorf("%w: %d bytes", ErrMessageTooLarge, len(m.Payload))
 	}
-	if m.Expiration.IsZero() {
-		c := *m
-		c.Expiration = s.t.now().Add(time.Minute)
-		m = &c
-	}
+	m = transport.WithExpiration(m, s.t.now().Add(time.Minute))
 	if s.Err() != nil {
 		return transport.ErrClosed
 	}
-	return s.q.push(sendItem{msg: m}, p)
+	return s.q.Push(sendItem{msg: m}, p)
 }
 
 // SendRouterInfo queues a RouterInfo block at high priority.
@@ -138,7 +134,7 @@ func (s *session) SendRouterInfo(ri *data.RouterInfo, flood bool) error {
 	if s.Err() != nil {
 		return transport.ErrClosed
 	}
-	return s.q.push(sendItem{ri: b, flood: flood}, transport.PriorityHigh)
+	return s.q.Push(sendItem{ri: b, flood: flood}, transport.PriorityHigh)
 }
 
 // Close ends the session, sending a Termination block with reason. It
@@ -165,7 +161,7 @@ func (s *session) closeWith(err error, sendTerm bool) {
 	}
 	send := s.sendTerm
 	s.errMu.Unlock()
-	s.q.close()
+	s.q.Close()
 	close(s.closing)
 	if send {
 		s.conn.SetWriteDeadline(time.Now().Add(closeGrace))
@@ -264,9 +260,9 @@ func (s *session) linger() {
 	if t.cfg.ProbeDelay < 0 {
 		return
 	}
-	delay := time.Duration(t.randIntn(int(t.cfg.ProbeDelay) + 1))
+	delay := time.Duration(t.rand.Intn(int(t.cfg.ProbeDelay) + 1))
 	s.conn.SetReadDeadline(time.Now().Add(delay))
-	io.CopyN(io.Discard, s.in.r, int64(t.randIntn(t.cfg.ProbeRead+1)))
+	io.CopyN(io.Discard, s.in.r, int64(t.rand.Intn(t.cfg.ProbeRead+1)))
 }
 
 // handlePayload dispatches the blocks of one frame.
@@ -342,7 +338,7 @@ func (s *session) writeLoop() {
 	var keep <-chan time.Time
 	var keepTimer *time.Timer
 	if s.t.cfg.KeepAlive > 0 {
-		keepTimer = time.NewTimer(s.t.jitter(s.t.cfg.KeepAlive))
+		keepTimer = time.NewTimer(s.t.rand.Jitter(s.t.cfg.KeepAlive))
 		defer keepTimer.Stop()
 		keep = keepTimer.C
 	}
@@ -362,7 +358,7 @@ func (s *session) writeLoop() {
 				return
 			}
 			keepTimer.Reset(next)
-		case <-s.q.notify:
+		case <-s.q.Notify():
 			if err := w.flush(); err != nil {
 				s.writeFailed(err)
 				return
@@ -405,7 +401,7 @@ func (s *session) finish() {
 	if send {
 		n, _ := s.out.writeFrame(func(p []byte) []byte {
 			p = appendTermination(p, s.framesIn.Load(), reason)
-			return appendPadding(p, s.t.randIntn(maxSmallPadding+1))
+			return appendPadding(p, s.t.rand.Intn(maxSmallPadding+1))
 		})
 		s.bytesOut.Add(uint64(n))
 	}
@@ -423,7 +419,7 @@ type writer struct {
 // keepAlive sends a DateTime frame if nothing was sent for the keepalive
 // period, and returns when to check again.
 func (w *writer) keepAlive() (time.Duration, error) {
-	period := w.s.t.jitter(w.s.t.cfg.KeepAlive)
+	period := w.s.t.rand.Jitter(w.s.t.cfg.KeepAlive)
 	if since := time.Since(w.lastSent); since < period {
 		return period - since, nil
 	}
@@ -454,7 +450,7 @@ func (w *writer) flush() error {
 			return nil
 		default:
 		}
-		w.batch = w.s.q.pop(w.batch[:0], coalesceLimit)
+		w.batch = w.s.q.PopBatch(w.batch[:0], coalesceLimit, itemLen)
 		if len(w.batch) == 0 {
 			return nil
 		}
@@ -483,7 +479,7 @@ func (w *writer) write(ri []byte) error {
 	}
 	pad := -1
 	if size < smallFrame {
-		pad = s.t.randIntn(maxSmallPadding + 1)
+		pad = s.t.rand.Intn(maxSmallPadding + 1)
 	}
 	n, err := s.out.writeFrame(func(p []byte) []byte {
 		if withTime {

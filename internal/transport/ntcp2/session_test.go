@@ -12,20 +12,21 @@ import (
 	"time"
 
 	"github.com/veil-i2p/veil/internal/transport"
+	"github.com/veil-i2p/veil/internal/transport/transporttest"
 )
 
 // TestLoopbackTCP runs two listening transports over real sockets: both
 // directions, messages of every size up to the largest, and a flood that
 // meets the queue cap.
 func TestLoopbackTCP(t *testing.T) {
-	goroutineLeakCheck(t)
+	transporttest.LeakCheck(t)
 	a := newNode(t, nodeOptions{listen: true})
 	b := newNode(t, nodeOptions{listen: true})
-	sa, err := a.tr.Dial(context.Background(), b.id.routerInfo())
+	sa, err := a.tr.Dial(context.Background(), b.id.RouterInfo())
 	if err != nil {
 		t.Fatal(err)
 	}
-	sb := waitFor(t, b.rec.established, "b established")
+	sb := transporttest.WaitFor(t, b.rec.Sessions, "b established")
 	if !sa.RemoteAddr().IsValid() || sa.RemoteAddr().Port() != uint16(b.ln.Addr().(*net.TCPAddr).AddrPort().Port()) {
 		t.Fatalf("remote addr %v", sa.RemoteAddr())
 	}
@@ -39,7 +40,7 @@ func TestLoopbackTCP(t *testing.T) {
 			if err := pair.from.Send(m, transport.PriorityLow); err != nil {
 				t.Fatal(err)
 			}
-			got := waitFor(t, pair.to.received, "message")
+			got := transporttest.WaitFor(t, pair.to.Messages, "message")
 			if got.ID != m.ID || !bytes.Equal(got.Payload, m.Payload) {
 				t.Fatalf("size %d: got id %d, %d bytes", size, got.ID, len(got.Payload))
 			}
@@ -50,7 +51,7 @@ func TestLoopbackTCP(t *testing.T) {
 	}
 	// A flood: the sender retries on ErrQueueFull, nothing is lost.
 	const n = 3000
-	base := b.rec.receivedCount()
+	base := b.rec.Count()
 	full := 0
 	for i := 0; i < n; {
 		err := sa.Send(&transport.Message{Type: 1, ID: uint32(i), Expiration: exp, Payload: make([]byte, 1024)}, transport.PriorityNormal)
@@ -64,37 +65,37 @@ func TestLoopbackTCP(t *testing.T) {
 			i++
 		}
 	}
-	eventually(t, "flood delivered", func() bool { return b.rec.receivedCount() == base+n })
+	transporttest.Eventually(t, 5*time.Second, "flood delivered", func() bool { return b.rec.Count() == base+n })
 	if st := sa.Stats(); st.Dropped != uint64(full) {
 		t.Fatalf("dropped %d, queue-full errors %d", st.Dropped, full)
 	}
 	// Either side may also dial the other: sessions are per connection.
-	sb2, err := b.tr.Dial(context.Background(), a.id.routerInfo())
+	sb2, err := b.tr.Dial(context.Background(), a.id.RouterInfo())
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, a.rec.established, "a established (outbound)")
-	waitFor(t, a.rec.established, "a established (inbound)")
+	transporttest.WaitFor(t, a.rec.Sessions, "a established (outbound)")
+	transporttest.WaitFor(t, a.rec.Sessions, "a established (inbound)")
 	sb2.Close(transport.ReasonNormal)
-	waitDone(t, sb2)
+	transporttest.WaitDone(t, sb2)
 }
 
 // TestShutdown: Run's end closes every session with reason 3.
 func TestShutdown(t *testing.T) {
-	goroutineLeakCheck(t)
+	transporttest.LeakCheck(t)
 	a := newNode(t, nodeOptions{})
 	b := newNode(t, nodeOptions{})
 	pipeTo(a, b)
-	sa, err := a.tr.Dial(context.Background(), b.id.routerInfo())
+	sa, err := a.tr.Dial(context.Background(), b.id.RouterInfo())
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, b.rec.established, "b established")
+	transporttest.WaitFor(t, b.rec.Sessions, "b established")
 	b.tr.shutdown()
-	if te := reasonOf(t, waitDone(t, sa)); !te.Remote || te.Reason != transport.ReasonRouterShutdown {
+	if te := transporttest.Termination(t, transporttest.WaitDone(t, sa)); !te.Remote || te.Reason != transport.ReasonRouterShutdown {
 		t.Fatalf("got %v", te)
 	}
-	if _, err := b.tr.Dial(context.Background(), a.id.routerInfo()); err == nil {
+	if _, err := b.tr.Dial(context.Background(), a.id.RouterInfo()); err == nil {
 		t.Fatal("dial after shutdown")
 	}
 }
@@ -119,7 +120,7 @@ func TestIdleTimeout(t *testing.T) {
 		if d := time.Since(start); d < 9*time.Minute || d > 9*time.Minute+time.Second {
 			t.Fatalf("idle close after %v, want 9m", d)
 		}
-		te := reasonOf(t, sa.Err())
+		te := transporttest.Termination(t, sa.Err())
 		if te.Reason != transport.ReasonIdleTimeout {
 			t.Fatalf("got %v", te)
 		}
@@ -215,14 +216,14 @@ func TestBadFrames(t *testing.T) {
 		}, transport.ReasonPayloadFormat},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			goroutineLeakCheck(t)
+			transporttest.LeakCheck(t)
 			a, b := newNode(t, nodeOptions{}), newNode(t, nodeOptions{})
 			c, fw, fr := rawAlice(t, a, b)
 			defer c.Close()
-			sb := waitFor(t, b.rec.established, "b established")
+			sb := transporttest.WaitFor(t, b.rec.Sessions, "b established")
 			// An unknown block type is skipped, the I2NP after it delivered.
 			sendPlain(t, fw, append(appendBlock(nil, 200, []byte("future")), i2np...))
-			if m := waitFor(t, b.rec.received, "message"); m.ID != 7 {
+			if m := transporttest.WaitFor(t, b.rec.Messages, "message"); m.ID != 7 {
 				t.Fatalf("got %+v", m)
 			}
 			go tc.send(t, c, fw)
@@ -230,7 +231,7 @@ func TestBadFrames(t *testing.T) {
 			if r := readTermination(t, fr); r != tc.reason {
 				t.Fatalf("termination reason %d, want %d", r, tc.reason)
 			}
-			if te := reasonOf(t, waitDone(t, sb)); te.Remote || te.Reason != tc.reason {
+			if te := transporttest.Termination(t, transporttest.WaitDone(t, sb)); te.Remote || te.Reason != tc.reason {
 				t.Fatalf("bob's error %v", te)
 			}
 		})
@@ -248,18 +249,18 @@ func (f flipWriter) Write(p []byte) (int, error) {
 // TestTruncatedFrame: the peer vanishes mid-frame; Bob's session ends
 // with the read error, nothing is delivered.
 func TestTruncatedFrame(t *testing.T) {
-	goroutineLeakCheck(t)
+	transporttest.LeakCheck(t)
 	a, b := newNode(t, nodeOptions{}), newNode(t, nodeOptions{})
 	c, fw, _ := rawAlice(t, a, b)
-	sb := waitFor(t, b.rec.established, "b established")
+	sb := transporttest.WaitFor(t, b.rec.Sessions, "b established")
 	var h [2]byte
 	binary.BigEndian.PutUint16(h[:], 1000^fw.sip.Next())
 	c.Write(append(h[:], make([]byte, 100)...))
 	c.Close()
-	if err := waitDone(t, sb); !errors.Is(err, io.ErrUnexpectedEOF) {
+	if err := transporttest.WaitDone(t, sb); !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("got %v", err)
 	}
-	if len(b.rec.received) != 0 {
+	if len(b.rec.Messages) != 0 {
 		t.Fatal("delivered a message from a truncated frame")
 	}
 }

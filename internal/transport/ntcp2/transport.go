@@ -2,8 +2,6 @@ package ntcp2
 
 import (
 	"context"
-	cryptorand "crypto/rand"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"github.com/veil-i2p/veil/internal/ratelimit"
@@ -109,7 +107,7 @@ type counters struct {
 type Transport struct {
 	cfg    Config
 	log    *slog.Logger
-	rand   io.Reader
+	rand   *transport.Rand
 	us     data.Hash
 	ourAES *crypto.AES256       // key = our router hash: X in, Y out
 	bob    noise.SymmetricState // initial state with our static key mixed in
@@ -156,10 +154,7 @@ func New(cfg Config) (*Transport, error) {
 	}
 	setDefaults(&cfg)
 	t := &Transport{cfg: cfg, log: cfg.Logger, sessions: make(map[*session]struct{}), fixedPad: -1}
-	t.rand = cryptorand.Reader
-	if cfg.Rand != nil {
-		t.rand = &lockedReader{r: cfg.Rand}
-	}
+	t.rand = transport.NewRand(cfg.Rand)
 	t.us = cfg.RouterInfo().Hash()
 	var err error
 	if t.ourAES, err = crypto.NewAES256(t.us[:]); err != nil {
@@ -180,16 +175,7 @@ func New(cfg Config) (*Transport, error) {
 }
 
 func setDefaults(c *Config) {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d == 0 {
-			*d = v
-		}
-	}
-	defInt := func(n *int, v int) {
-		if *n == 0 {
-			*n = v
-		}
-	}
+	def, defInt := transport.Default[time.Duration], transport.Default[int]
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -346,50 +332,12 @@ func (t *Transport) removeSession(s *session) {
 
 func (t *Transport) now() time.Time { return t.cfg.Now() }
 
-// randUint64 draws from cfg.Rand; a failing source is fatal to the caller.
-func (t *Transport) randUint64() (uint64, error) {
-	var b [8]byte
-	if _, err := io.ReadFull(t.rand, b[:]); err != nil {
-		return 0, fmt.Errorf("ntcp2: random: %w", err)
-	}
-	return binary.LittleEndian.Uint64(b[:]), nil
-}
-
 // handshakePadding picks the cleartext padding of message 1 or 2.
 func (t *Transport) handshakePadding() int {
 	if t.fixedPad >= 0 {
 		return t.fixedPad
 	}
-	return t.randIntn(maxHandshakePadding + 1)
-}
-
-// jitter returns d shortened by up to a fifth at random, so periodic
-// frames of many sessions do not line up.
-func (t *Transport) jitter(d time.Duration) time.Duration {
-	if d <= 0 {
-		return d
-	}
-	return d - time.Duration(t.randIntn(int(d/5)+1))
-}
-
-// randIntn returns a value in [0, n), or 0 if n <= 0 or the source fails.
-func (t *Transport) randIntn(n int) int {
-	if n <= 0 {
-		return 0
-	}
-	v, _ := t.randUint64()
-	return int(v % uint64(n))
-}
-
-type lockedReader struct {
-	mu sync.Mutex
-	r  io.Reader
-}
-
-func (l *lockedReader) Read(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.r.Read(p)
+	return t.rand.Intn(maxHandshakePadding + 1)
 }
 
 // remoteAddr is the peer's address, or the zero AddrPort for non-IP
