@@ -68,8 +68,9 @@ func (c *LookupConfig) defaults() {
 // hintWait is how long a lookup with nobody left to ask waits for the
 // RouterInfos of hinted floodfills it requested.
 const (
-	hintWait = 2 * time.Second
-	hintPoll = 100 * time.Millisecond
+	firstExplore = 5 * time.Second
+	hintWait     = 2 * time.Second
+	hintPoll     = 100 * time.Millisecond
 )
 
 // event is an answer for a pending lookup.
@@ -249,8 +250,11 @@ func (s *Service) iterate(ctx context.Context, p *pendingLookup, key data.Hash, 
 				}
 			}
 		case ev := <-p.events:
-			if ev.ri != nil || ev.ls != nil || (ev.sr != nil && typ == i2np.LookupExploration) {
+			switch {
+			case ev.ri != nil || ev.ls != nil || (ev.sr != nil && typ == i2np.LookupExploration):
 				return ev, nil
+			case ev.sr != nil && !only.IsZero():
+				return ev, fmt.Errorf("%w at %s", ErrNotFound, only)
 			}
 			delete(inflight, ev.from)
 			if ev.sr == nil || !only.IsZero() {
@@ -314,15 +318,25 @@ func (s *Service) HandleSearchReply(from data.Hash, m *i2np.DatabaseSearchReply)
 	}
 }
 
+// ExploreFloodfillsBelow: while we know fewer floodfills, Explore asks
+// for floodfills rather than other routers, as i2pd does (a RouterInfo
+// lookup of a random key, answered with the closest floodfills).
+const ExploreFloodfillsBelow = 5
+
 // Explore asks the floodfill closest to a random key for the routers
 // closest to it that are not floodfills (network-database.html,
-// "Exploration"), then fetches the RouterInfos of those we do not know
-// from that floodfill. It returns how many it asked for.
+// "Exploration"), or for floodfills while we know few, then fetches the
+// RouterInfos of those we do not know from that floodfill. It returns how
+// many it asked for.
 func (s *Service) Explore(ctx context.Context) (int, error) {
 	var key data.Hash
 	rand.Read(key[:])
 	s.cnt.explorations.Add(1)
-	ev, err := s.lookup(ctx, key, i2np.LookupExploration, s.firstFloodfill(key))
+	typ := i2np.LookupExploration
+	if s.store.Floodfills() < ExploreFloodfillsBelow {
+		typ = i2np.LookupRouterInfo
+	}
+	ev, err := s.lookup(ctx, key, typ, s.firstFloodfill(key))
 	if ev.sr == nil {
 		if err == nil {
 			err = ErrNotFound
@@ -349,11 +363,21 @@ func (s *Service) exploreLoop(ctx context.Context) {
 	if cfg.ExploreInterval < 0 {
 		return
 	}
-	every(ctx, cfg.ExploreInterval, func() {
+	explore := func() {
 		if s.store.Len() >= cfg.ExploreUntil || s.store.Floodfills() == 0 {
 			return
 		}
 		n, err := s.Explore(ctx)
-		s.log.Debug("netdb: explored", "requested", n, "err", err, "routers", s.store.Len())
-	})
+		s.log.Debug("netdb: explored", "requested", n, "err", err, "routers", s.store.Len(), "floodfills", s.store.Floodfills())
+	}
+	// The first soon after start, when the netDb is at its smallest.
+	t := time.NewTimer(min(cfg.ExploreInterval, firstExplore))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return
+	case <-t.C:
+	}
+	explore()
+	every(ctx, cfg.ExploreInterval, explore)
 }

@@ -164,19 +164,34 @@ func TestLookupTimeout(t *testing.T) {
 
 func TestExplore(t *testing.T) {
 	runNet(t, func(t *testing.T, ctx context.Context, tn *testNet, wg *sync.WaitGroup) {
-		ff := tn.add(t, ctx, wg, "Xf")
-		c := tn.add(t, ctx, wg, "XR")
-		c.knows(t, ff)
-		for range 5 {
-			ff.knows(t, tn.add(t, ctx, wg, "XR"))
+		var ffs, others []*node
+		for range 6 {
+			ffs = append(ffs, tn.add(t, ctx, wg, "Xf"))
+			others = append(others, tn.add(t, ctx, wg, "XR"))
 		}
+		for _, f := range ffs {
+			f.knows(t, ffs...)
+			f.knows(t, others[:5]...)
+		}
+		c := others[5]
+		c.knows(t, ffs[0])
+		// Few floodfills known: exploring asks for floodfills.
 		n, err := c.Explore(ctx)
 		if err != nil || n != 3 {
 			t.Fatalf("explore: %d %v", n, err)
 		}
 		synctest.Wait()
-		if c.store.Len() != 1+3 || c.store.Floodfills() != 1 {
-			t.Fatalf("%d routers", c.store.Len())
+		if c.store.Len() != 1+3 || c.store.Floodfills() != 1+3 {
+			t.Fatalf("%d routers, %d floodfills", c.store.Len(), c.store.Floodfills())
+		}
+		c.knows(t, ffs...)
+		// Enough: exploring asks for other routers.
+		if n, err := c.Explore(ctx); err != nil || n != 3 {
+			t.Fatalf("explore: %d %v", n, err)
+		}
+		synctest.Wait()
+		if c.store.Len() != 6+3 || c.store.Floodfills() != 6 {
+			t.Fatalf("%d routers, %d floodfills", c.store.Len(), c.store.Floodfills())
 		}
 	})
 }
