@@ -42,6 +42,9 @@ type Config struct {
 	// Exploratory shapes the exploratory tunnel pool (i2pd's
 	// exploratory.* options); the zero value means i2pd's defaults.
 	Exploratory PoolShape
+	// TunnelTestEvery is the tunnel test interval (0: the tunnel
+	// package's default); tests shorten it.
+	TunnelTestEvery time.Duration
 
 	// MaxSessions bounds transport sessions (0: transport's default).
 	MaxSessions int

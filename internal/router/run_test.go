@@ -99,7 +99,14 @@ func queryStatus(t *testing.T, dir string) (Status, error) {
 
 func waitStatus(t *testing.T, dir, what string, cond func(Status) bool) Status {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	return waitStatusFor(t, dir, what, 20*time.Second, cond)
+}
+
+// waitStatusFor polls the status of the router on dir until cond holds,
+// for at most d.
+func waitStatusFor(t *testing.T, dir, what string, d time.Duration, cond func(Status) bool) Status {
+	t.Helper()
+	deadline := time.Now().Add(d)
 	for {
 		st, err := queryStatus(t, dir)
 		if err == nil && cond(st) {

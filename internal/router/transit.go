@@ -26,9 +26,10 @@ const (
 
 // outbound is one message waiting for a dial.
 type outbound struct {
-	to  data.Hash
-	msg *transport.Message
-	pri transport.Priority
+	to     data.Hash
+	msg    *transport.Message
+	pri    transport.Priority
+	failed func() // may be nil
 }
 
 // newTransit creates the transit tables for our identity.
@@ -109,6 +110,9 @@ func (ts *tunnelSender) Run(ctx context.Context) {
 					dctx, cancel := context.WithTimeout(ctx, dialTimeout)
 					if err := ts.mgr.Send(dctx, o.to, o.msg, o.pri); err != nil {
 						ts.r.log.Debug("router: tunnel message not sent", "peer", o.to.String(), "type", i2np.TypeName(o.msg.Type), "err", err)
+						if o.failed != nil {
+							o.failed()
+						}
 					}
 					cancel()
 				}
@@ -116,6 +120,14 @@ func (ts *tunnelSender) Run(ctx context.Context) {
 		})
 	}
 	wg.Wait()
+}
+
+// fail calls f unless it is nil. Send is called with the tunnel manager's
+// lock free, so a failure callback may take it.
+func fail(f func()) {
+	if f != nil {
+		f()
+	}
 }
 
 // Local queues a message one of our inbound tunnels delivered for the
@@ -148,13 +160,15 @@ func (ts *tunnelSender) Send(outs []tunnel.Out) {
 		if s := ts.mgr.Session(o.To); s != nil {
 			if err := s.Send(m, pri); err != nil {
 				ts.r.log.Debug("router: tunnel message dropped", "peer", o.To.String(), "err", err)
+				fail(o.Failed)
 			}
 			continue
 		}
 		select {
-		case ts.queue <- outbound{to: o.To, msg: m, pri: pri}:
+		case ts.queue <- outbound{to: o.To, msg: m, pri: pri, failed: o.Failed}:
 		default:
 			ts.r.log.Debug("router: dial queue full, tunnel message dropped", "peer", o.To.String())
+			fail(o.Failed)
 		}
 	}
 }

@@ -35,24 +35,19 @@ func (r *Router) newTunnels(store *netdb.Store, mgr *transport.Manager, ts *tunn
 		Local:     ts.Local,
 		Log:       r.log,
 		Now:       r.cfg.now,
+		TestEvery: r.cfg.TunnelTestEvery,
 	})
 	e := r.cfg.Exploratory
+	if e == (PoolShape{}) {
+		l, q := tunnel.DefaultExploratoryLength, tunnel.DefaultExploratoryQuantity
+		e = PoolShape{InboundLength: l, OutboundLength: l, InboundQuantity: q, OutboundQuantity: q}
+	}
 	r.exploratory = tun.NewPool(tunnel.PoolConfig{
-		Name:             "exploratory",
-		InboundLength:    orInt(e.InboundLength, tunnel.DefaultExploratoryLength),
-		OutboundLength:   orInt(e.OutboundLength, tunnel.DefaultExploratoryLength),
-		InboundQuantity:  orInt(e.InboundQuantity, tunnel.DefaultExploratoryQuantity),
-		OutboundQuantity: orInt(e.OutboundQuantity, tunnel.DefaultExploratoryQuantity),
+		Name:          "exploratory",
+		InboundLength: e.InboundLength, OutboundLength: e.OutboundLength,
+		InboundQuantity: e.InboundQuantity, OutboundQuantity: e.OutboundQuantity,
 	})
 	return tun
-}
-
-// orInt is v, or def when v is negative (unset).
-func orInt(v, def int) int {
-	if v < 0 {
-		return def
-	}
-	return v
 }
 
 // registerTunnels plugs the tunnel message types into the dispatch point:

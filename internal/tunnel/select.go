@@ -212,6 +212,11 @@ func selectHops(peers Peers, prof *Profiles, sel selection, n int, direct int) [
 		taken[ri.Hash()] = true
 		used = append(used, subnets(ri)...)
 	}
+	// No session at all: the router is still starting or offline, and
+	// builds now would only time out. Wait for the transports.
+	if len(connected) == 0 {
+		return nil
+	}
 	if ri := pick(connected); ri != nil {
 		take(direct, ri)
 	}

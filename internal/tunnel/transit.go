@@ -84,6 +84,10 @@ type Out struct {
 	Msg i2np.Header
 	// Payload is the message body (without header).
 	Payload []byte
+	// Failed, if set, is called (on the sender's goroutine) when the
+	// message could not be handed to a session: its builder gives up at
+	// once instead of waiting for a reply that cannot come.
+	Failed func()
 }
 
 // transitTunnel is one tunnel carried for someone else.

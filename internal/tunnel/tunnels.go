@@ -51,6 +51,9 @@ type TunnelsConfig struct {
 	Local func(h i2np.Header, payload []byte)
 	Log   *slog.Logger
 	Now   func() time.Time
+	// TestEvery is the interval of tunnel tests (0: 30 s, as i2pd's 15
+	// s would be twice the traffic for little gain).
+	TestEvery time.Duration
 }
 
 // Timers.
@@ -97,6 +100,9 @@ func NewTunnels(cfg TunnelsConfig) *Tunnels {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.TestEvery <= 0 {
+		cfg.TestEvery = testEvery
 	}
 	t := &Tunnels{
 		cfg:     cfg,
@@ -160,7 +166,7 @@ func (t *Tunnels) maintain(now time.Time) {
 		}
 	}
 	if !now.Before(t.nextTest) {
-		t.nextTest = now.Add(testEvery)
+		t.nextTest = now.Add(t.cfg.TestEvery)
 		for _, p := range t.pools {
 			out = t.testLocked(p, now, out)
 		}
@@ -302,7 +308,8 @@ func (t *Tunnels) buildInboundLocked(p *Pool, now time.Time, out []Out) []Out {
 	pb := &pendingBuild{pool: p, build: b, inbound: true, hops: hashes(ris), ourID: ourID, replyID: replyID, deadline: now.Add(buildTimeout)}
 	t.pending[replyID] = pb
 	p.pendIn++
-	msg := Out{To: ris[0].Hash(), Msg: i2np.Header{Type: i2np.TypeShortTunnelBuild, ID: randomID(), Expiration: now.Add(buildMessageLife)}, Payload: payload}
+	msg := Out{To: ris[0].Hash(), Msg: i2np.Header{Type: i2np.TypeShortTunnelBuild, ID: randomID(), Expiration: now.Add(buildMessageLife)},
+		Payload: payload, Failed: t.failer(replyID)}
 	// Through one of our outbound tunnels when there is one, so the
 	// gateway does not see who builds; else directly.
 	if ot := t.anyOutboundLocked(p, now); ot != nil {
@@ -362,7 +369,21 @@ func (t *Tunnels) buildOutboundLocked(p *Pool, now time.Time, out []Out) []Out {
 	t.pending[replyID] = pb
 	t.tags[pb.tag] = pb
 	p.pendOut++
-	return append(out, Out{To: ris[0].Hash(), Msg: i2np.Header{Type: i2np.TypeShortTunnelBuild, ID: randomID(), Expiration: now.Add(buildMessageLife)}, Payload: payload})
+	return append(out, Out{To: ris[0].Hash(), Msg: i2np.Header{Type: i2np.TypeShortTunnelBuild, ID: randomID(), Expiration: now.Add(buildMessageLife)},
+		Payload: payload, Failed: t.failer(replyID)})
+}
+
+// failer returns a callback that ends the pending build replyID now, as a
+// timeout would: its first hop could not be reached.
+func (t *Tunnels) failer(replyID uint32) func() {
+	return func() {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if pb := t.pending[replyID]; pb != nil {
+			pb.deadline = time.Time{}
+			t.expireLocked(t.cfg.Now())
+		}
+	}
 }
 
 // anyInboundLocked is an inbound tunnel for replies: p's, another pool's,

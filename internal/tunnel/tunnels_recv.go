@@ -223,6 +223,7 @@ func (t *Tunnels) testLocked(p *Pool, now time.Time, out []Out) []Out {
 		}
 		out = o
 		t.tests[id] = &pendingTest{in: it, out: ot, deadline: now.Add(testTimeout)}
+		t.cfg.Log.Debug("tunnel: test sent", "id", id, "out", len(ot.hops), "in", len(it.hops))
 	}
 	return out
 }

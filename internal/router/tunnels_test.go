@@ -1,0 +1,71 @@
+package router
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// TestVeilOnlyTunnels: five veil routers on loopback, each knowing the
+// others from its netDb folder, build their exploratory tunnels through
+// each other (2 hops, 2 each way) and their test messages come back
+// (issue 6: "A network of only veil routers ... builds and uses tunnels").
+func TestVeilOnlyTunnels(t *testing.T) {
+	if testing.Short() {
+		t.Skip("five routers")
+	}
+	const n = 5
+	dirs := make([]string, n)
+	rs := make([]*Router, n)
+	for i := range rs {
+		dirs[i] = t.TempDir()
+		cfg := loopbackConfig(t, dirs[i])
+		cfg.Floodfill = i < 2
+		cfg.Exploratory = PoolShape{InboundLength: 2, OutboundLength: 2, InboundQuantity: 2, OutboundQuantity: 2}
+		cfg.TunnelTestEvery = time.Second
+		r, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Start(); err != nil {
+			t.Fatal(err)
+		}
+		rs[i] = r
+	}
+	for i := range dirs {
+		for j := range dirs {
+			if i != j {
+				seed(t, dirs[j], dirs[i])
+			}
+		}
+	}
+	for _, r := range rs {
+		running(t, r)
+	}
+	for i, dir := range dirs {
+		// Builds sent before every router listened time out (20 s) and
+		// are redone: allow for one round of that.
+		st := waitStatusFor(t, dir, fmt.Sprintf("router %d: 2+2 tunnels tested", i), 60*time.Second, func(st Status) bool {
+			return countEstablished(st.Tunnels.Inbound, 2) >= 2 && countEstablished(st.Tunnels.Outbound, 2) >= 2 && st.Tunnels.TestsOK > 0
+		})
+		for _, tt := range append(st.Tunnels.Inbound, st.Tunnels.Outbound...) {
+			for _, p := range tt.Peers {
+				if p == st.Router.Hash {
+					t.Fatalf("router %d is a hop of its own tunnel", i)
+				}
+			}
+		}
+		t.Logf("router %d: %d+%d tunnels, builds %d ok / %d failed, tests %d ok, transit %d", i,
+			len(st.Tunnels.Inbound), len(st.Tunnels.Outbound), st.Tunnels.BuiltOK, st.Tunnels.BuildsFailed, st.Tunnels.TestsOK, st.Tunnels.Transit)
+	}
+}
+
+func countEstablished(ts []TunnelStatus, hops int) int {
+	n := 0
+	for _, t := range ts {
+		if t.State == "established" && t.Hops == hops {
+			n++
+		}
+	}
+	return n
+}
