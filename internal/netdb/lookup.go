@@ -149,7 +149,7 @@ func (s *Service) LookupRouterInfo(ctx context.Context, key data.Hash) (*data.Ro
 	if ri := s.store.Get(key); ri != nil {
 		return ri, nil
 	}
-	ev, err := s.lookup(ctx, key, i2np.LookupRouterInfo, data.Hash{})
+	ev, err := s.lookup(ctx, key, i2np.LookupRouterInfo, data.Hash{}, false)
 	return ev.ri, err
 }
 
@@ -160,13 +160,13 @@ func (s *Service) LookupLeaseSet(ctx context.Context, key data.Hash) (*LeaseSet,
 	if l := s.store.LeaseSet(key); l != nil && s.cfg.Now().Before(l.Expires) {
 		return l, nil
 	}
-	ev, err := s.lookup(ctx, key, i2np.LookupLeaseSet, data.Hash{})
+	ev, err := s.lookup(ctx, key, i2np.LookupLeaseSet, data.Hash{}, false)
 	return ev.ls, err
 }
 
 // lookup runs (or joins) the lookup of key. With only set, it asks that
-// floodfill alone.
-func (s *Service) lookup(ctx context.Context, key data.Hash, typ i2np.LookupType, only data.Hash) (event, error) {
+// floodfill alone. Explorations are not counted as lookups.
+func (s *Service) lookup(ctx context.Context, key data.Hash, typ i2np.LookupType, only data.Hash, explore bool) (event, error) {
 	p, owner, err := s.pending.join(key, s.cfg.Lookup.MaxPending)
 	if err != nil {
 		return event{}, err
@@ -179,12 +179,17 @@ func (s *Service) lookup(ctx context.Context, key data.Hash, typ i2np.LookupType
 			return event{}, ctx.Err()
 		}
 	}
-	s.cnt.lookups.Add(1)
+	if !explore {
+		s.cnt.lookups.Add(1)
+	}
 	res, err := s.iterate(ctx, p, key, typ, only)
-	if err != nil {
-		s.cnt.lookupsFailed.Add(1)
+	switch {
+	case err != nil:
 		err = fmt.Errorf("netdb: lookup %s: %w", key, err)
-	} else {
+		if !explore {
+			s.cnt.lookupsFailed.Add(1)
+		}
+	case !explore:
 		s.cnt.lookupsFound.Add(1)
 	}
 	s.pending.finish(key, p, res, err)
@@ -336,7 +341,7 @@ func (s *Service) Explore(ctx context.Context) (int, error) {
 	if s.store.Floodfills() < ExploreFloodfillsBelow {
 		typ = i2np.LookupRouterInfo
 	}
-	ev, err := s.lookup(ctx, key, typ, s.firstFloodfill(key))
+	ev, err := s.lookup(ctx, key, typ, s.firstFloodfill(key), true)
 	if ev.sr == nil {
 		if err == nil {
 			err = ErrNotFound

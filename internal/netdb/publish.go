@@ -149,7 +149,7 @@ func (s *Service) verify(ctx context.Context, ri *data.RouterInfo, storedAt, rk 
 	if at.IsZero() {
 		at = storedAt
 	}
-	ev, err := s.lookup(ctx, s.self, i2np.LookupRouterInfo, at)
+	ev, err := s.lookup(ctx, s.self, i2np.LookupRouterInfo, at, false)
 	switch {
 	case err != nil:
 	case ev.ri == nil || ev.ri.Published < ri.Published:
