@@ -1,0 +1,170 @@
+//go:build unix
+
+package tunnel
+
+import (
+	"encoding/binary"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/veil-i2p/veil/internal/data"
+	"github.com/veil-i2p/veil/internal/i2np"
+)
+
+// Benchmarks of the transit hot paths, one core each (run with -cpu 1):
+//
+//	go test -run '^$' -bench 'Transit' -benchmem -cpu 1 ./internal/tunnel/
+//
+// Besides ns/op (wall time, which other processes on a shared machine
+// inflate), each reports its rate per CPU-second of the whole process
+// (getrusage: user + system, garbage collection included), which is what
+// "per core" means and does not depend on the machine's other load.
+
+// cpuClock accumulates the process's CPU time between start and stop,
+// alongside the benchmark timer.
+type cpuClock struct {
+	tb      testing.TB
+	total   time.Duration
+	started time.Duration
+}
+
+func (c *cpuClock) now() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		c.tb.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func (c *cpuClock) start() { c.started = c.now() }
+func (c *cpuClock) stop()  { c.total += c.now() - c.started }
+
+// transitBenchUnix is when the benchmarks' simulated clock starts.
+const transitBenchUnix = 1_800_000_000
+
+// benchBuild returns a short build message whose first record asks
+// r.ident to be a participant with receive id recv, and the path.
+func benchBuild(tb testing.TB, r, next testRouter, recv data.TunnelID, now time.Time) []byte {
+	tb.Helper()
+	hops := testPath([]testRouter{r, next}, false, data.Hash{0xee})
+	hops[0].Request.ReceiveID = recv
+	for i := range hops {
+		hops[i].Request.RequestTime = uint32(now.Unix() / 60)
+	}
+	_, recs, err := NewShortBuild(nil, hops, 4, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	payload, err := (&i2np.ShortTunnelBuild{Records: recs}).Append(nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return payload
+}
+
+// newBenchParticipant returns a Transit holding one participant tunnel
+// (receive id 100) built the way a creator builds it.
+func newBenchParticipant(tb testing.TB, now time.Time) *Transit {
+	tb.Helper()
+	r, next := newTestRouter(tb), newTestRouter(tb)
+	tr := NewTransit(TransitConfig{Self: r.ident, Keys: r.keys, Accept: true})
+	out, err := tr.HandleBuild(data.Hash{0xc0}, i2np.TypeShortTunnelBuild, benchBuild(tb, r, next, 100, now), now, nil)
+	if err != nil || len(out) != 1 || out[0].To != next.ident || tr.Len() != 1 {
+		tb.Fatalf("participant not built: %v, %d out, %d tunnels", err, len(out), tr.Len())
+	}
+	return tr
+}
+
+// BenchmarkTransitParticipant is a participant's whole hop for one
+// TunnelData message: parse, tunnel lookup, duplicate filter, layer,
+// the Out to send. Each iteration's message is distinct (a counter in
+// the IV; the rest of the IV and the first data block zeroed, so the
+// filter's keys differ exactly), as the filter drops repeats.
+//
+// The simulated clock moves so that the duplicate filter takes a quarter
+// of its capacity per period (NewTransit sizes it for 1<<18 messages per
+// DefaultDupPeriod): at one instant the Bloom filter would fill past its
+// capacity and begin to drop good messages as false duplicates, which is
+// a question of sizing for the traffic, not of cost per message.
+func BenchmarkTransitParticipant(b *testing.B) {
+	now := time.Unix(transitBenchUnix, 0)
+	tr := newBenchParticipant(b, now)
+	const step = DefaultDupPeriod / (1 << 16)
+	from := data.Hash{0xc0}
+	msg := make([]byte, i2np.TunnelDataMsgLen)
+	out := make([]Out, 0, 1)
+	b.SetBytes(i2np.TunnelDataMsgLen - 4)
+	b.ReportAllocs()
+	cpu := cpuClock{tb: b}
+	cpu.start()
+	for i := uint64(0); b.Loop(); i++ {
+		binary.BigEndian.PutUint32(msg, 100)
+		binary.LittleEndian.PutUint64(msg[4:], i)
+		clear(msg[12 : 4+2*ivLen])
+		now = now.Add(step)
+		var err error
+		if out, err = tr.HandleTunnelData(from, msg, now, out[:0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpu.stop()
+	if c := tr.Counters(); c.DataOut != c.DataIn || c.Duplicate != 0 {
+		b.Fatalf("counters %+v", c)
+	}
+	b.ReportMetric(float64(b.N)*float64(i2np.TunnelDataMsgLen-4)/1e6/cpu.total.Seconds(), "MB/cpu-s")
+}
+
+// BenchmarkTransitBuildRequest is the build requests one core answers per
+// second: rate limit, parse, open our record (X25519, Noise), screen
+// (time, replay filter), admit (a new participant tunnel), reply in the
+// records and the forwarded message. Requests are made outside the
+// timer, transitBuildPool at a time, each for a new tunnel from one of
+// transitBuildPeers previous hops (within their burst); a fresh Transit
+// takes each pool, so the tunnel table stays under MaxTunnels.
+func BenchmarkTransitBuildRequest(b *testing.B) {
+	const (
+		transitBuildPool  = 1024
+		transitBuildPeers = 32 // transitBuildPool / peers ≤ DefaultBuildBurst
+	)
+	now := time.Unix(transitBenchUnix, 0)
+	r, next := newTestRouter(b), newTestRouter(b)
+	var (
+		tr    *Transit
+		pool  [][]byte
+		out   = make([]Out, 0, 1)
+		peers [transitBuildPeers]data.Hash
+	)
+	for i := range peers {
+		peers[i] = data.Hash{0xc0, byte(i)}
+	}
+	cpu := cpuClock{tb: b}
+	refill := func() {
+		b.StopTimer()
+		cpu.stop()
+		tr = NewTransit(TransitConfig{Self: r.ident, Keys: r.keys, Accept: true})
+		pool = pool[:0]
+		for i := range transitBuildPool {
+			pool = append(pool, benchBuild(b, r, next, data.TunnelID(1000+i), now))
+		}
+		cpu.start()
+		b.StartTimer()
+	}
+	b.ReportAllocs()
+	cpu.start()
+	for i := 0; b.Loop(); i++ {
+		if i%transitBuildPool == 0 {
+			refill()
+		}
+		var err error
+		out, err = tr.HandleBuild(peers[i%transitBuildPeers], i2np.TypeShortTunnelBuild, pool[i%transitBuildPool], now, out[:0])
+		if err != nil || len(out) != 1 {
+			b.Fatalf("request %d: %v", i, err)
+		}
+	}
+	cpu.stop()
+	if c := tr.Counters(); c.Accepted != uint64((b.N-1)%transitBuildPool+1) {
+		b.Fatalf("counters %+v after %d requests", c, b.N)
+	}
+	b.ReportMetric(float64(b.N)/cpu.total.Seconds(), "requests/cpu-s")
+}
