@@ -201,14 +201,28 @@ func TestNetDbI2pd(t *testing.T) {
 		t.Errorf("c's counters: %+v", cs.NetDB)
 	}
 
-	st = netdbStatus(t, vdir)
+	// veil, a floodfill too, publishes its own RouterInfo to f1 or f2 and
+	// verifies it at the other.
+	deadline := time.Now().Add(netdbPublishWait)
+	for st = netdbStatus(t, vdir); st.NetDB.Counters.Verified == 0 && time.Now().Before(deadline); st = netdbStatus(t, vdir) {
+		time.Sleep(2 * time.Second)
+	}
+	if c := st.NetDB.Counters; c.PublishAcked == 0 || c.Verified == 0 {
+		t.Errorf("veil did not publish and verify its RouterInfo at the i2pd floodfills: %+v", c)
+	}
 	t.Logf("veil at the end (%v): netdb %d routers, %d floodfills, %d leasesets; counters %+v",
 		since(t0), st.NetDB.Routers, st.NetDB.Floodfills, st.NetDB.LeaseSets, st.NetDB.Counters)
-	for _, r := range []*i2pdtest.Router{a, b, f1, f2, d} {
-		if page, err := r.ConsoleGet("/"); err == nil {
-			if c, err := i2pdtest.ParseNetDbCounts(page); err == nil {
-				t.Logf("i2pd %s console: %d routers, %d floodfills, %d leasesets", r.Config().Host, c.Routers, c.Floodfills, c.LeaseSets)
-			}
+	// i2pd's consoles: f1 and f2 hold d's LeaseSet (veil's flood) and
+	// everyone counts veil among its floodfills.
+	for name, r := range map[string]*i2pdtest.Router{"a": a, "b": b, "f1": f1, "f2": f2, "d": d} {
+		c, err := r.NetDbCounts()
+		if err != nil {
+			t.Errorf("%s console: %v", name, err)
+			continue
+		}
+		t.Logf("i2pd %s console: %d routers, %d floodfills, %d leasesets", name, c.Routers, c.Floodfills, c.LeaseSets)
+		if c.Floodfills == 0 || (r.Config().Floodfill && c.LeaseSets == 0) {
+			t.Errorf("%s console: %+v", name, c)
 		}
 	}
 	t.Logf("veil's log by message:\n%s", v.logSummary(25))

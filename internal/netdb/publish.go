@@ -164,8 +164,8 @@ func (s *Service) verify(ctx context.Context, ri *data.RouterInfo, storedAt, rk 
 }
 
 // publishLoop publishes our RouterInfo once a floodfill is known, again
-// every Interval, and within RetryInterval when it changed or a publish
-// failed.
+// every Interval, and RetryInterval after a failure; a changed RouterInfo
+// within publishCheck.
 func (s *Service) publishLoop(ctx context.Context) {
 	cfg := &s.cfg.Publish
 	if cfg.Interval < 0 || s.cfg.Self == nil {
@@ -188,5 +188,9 @@ func (s *Service) publishLoop(ctx context.Context) {
 		}
 	}
 	try()
-	every(ctx, cfg.RetryInterval, try)
+	every(ctx, min(cfg.RetryInterval, publishCheck), try)
 }
+
+// publishCheck is how often publishLoop looks for a reason to publish
+// (a first floodfill known, a changed RouterInfo, a retry due).
+const publishCheck = 10 * time.Second
