@@ -6,6 +6,7 @@ require (
 	filippo.io/edwards25519 v1.2.0
 	github.com/cloudflare/circl v1.6.5
 	golang.org/x/crypto v0.59.0
+	golang.org/x/time v0.16.0
 	pgregory.net/rapid v1.3.0
 )
 

@@ -29,6 +29,7 @@ func routerConfig(o *config.Options, logger *slog.Logger) router.Config {
 		Port:           port,
 		Floodfill:      o.Floodfill,
 		Bandwidth:      o.Bandwidth,
+		Share:          o.Share,
 		NTCP2Enabled:   o.NTCP2.Enabled,
 		NTCP2Published: o.NTCP2.Published,
 		NoIPv4:         !o.IPv4,
@@ -38,7 +39,7 @@ func routerConfig(o *config.Options, logger *slog.Logger) router.Config {
 		NTCP2AddressV6: o.NTCP2.AddressV6,
 		AllowReserved:  !o.ReservedRange,
 		MaxSessions:    maxSessions,
-		NoTransit:      o.NoTransit,
+		NoTransit:      o.NoTransit || o.Share == 0, // sharing 0% carries nothing
 		MaxTransit:     o.Limits.TransitTunnels,
 		Exploratory: router.PoolShape{
 			InboundLength: o.Exploratory.InboundLength, OutboundLength: o.Exploratory.OutboundLength,

@@ -15,6 +15,7 @@ type Config struct {
 	Port      int    // 0 picks a port once and keeps it
 	Floodfill bool
 	Bandwidth string // i2pd's "bandwidth": a letter (K–X) or KBps
+	Share     int    // i2pd's "share": percent of bandwidth for transit (0: 100)
 
 	NTCP2Enabled   bool
 	NTCP2Published bool

@@ -162,3 +162,15 @@ func TestPublishedAddressFamilies(t *testing.T) {
 		})
 	}
 }
+
+func TestTransitShare(t *testing.T) {
+	for _, c := range []struct {
+		bw    string
+		share int
+		want  int
+	}{{"", 100, 0}, {"X", 50, 0}, {"L", 100, 48 * 1024}, {"L", 50, 24 * 1024}, {"1000", 10, 102400}, {"P", 0, 2048 * 1024}} {
+		if got := transitShare(&Config{Bandwidth: c.bw, Share: c.share}); got != c.want {
+			t.Errorf("bandwidth %q share %d: %d bytes/s, want %d", c.bw, c.share, got, c.want)
+		}
+	}
+}

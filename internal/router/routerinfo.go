@@ -162,6 +162,31 @@ func bandwidthCaps(bw string) string {
 	return letter
 }
 
+// bandwidthKBps is the limit the bandwidth option sets, in KB/s: a
+// number as it is, a letter the top of its class as i2pd reads them (K 12,
+// L 48, M 64, N 128, O 256, P 2048); X and an unset option mean no limit
+// (i2pd does not enforce any, i2pd#2323).
+func bandwidthKBps(bw string) int {
+	if kbps, err := strconv.Atoi(bw); err == nil && kbps > 0 {
+		return kbps
+	}
+	switch strings.ToUpper(bw) {
+	case "K":
+		return 12
+	case "L":
+		return 48
+	case "M":
+		return 64
+	case "N":
+		return 128
+	case "O":
+		return 256
+	case "P":
+		return 2048
+	}
+	return 0
+}
+
 // choosePort returns the configured port, else the one our previous
 // RouterInfo published, else a random one in the range i2pd uses, so
 // peers find us on the same port across restarts.

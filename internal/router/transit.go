@@ -32,6 +32,16 @@ type outbound struct {
 	failed func() // may be nil
 }
 
+// transitShare is the transit bandwidth in bytes per second: bandwidth ×
+// share / 100, or 0 (no limit) when bandwidth sets none.
+func transitShare(cfg *Config) int {
+	share := cfg.Share
+	if share <= 0 || share > 100 {
+		share = 100
+	}
+	return bandwidthKBps(cfg.Bandwidth) * 1024 * share / 100
+}
+
 // newTransit creates the transit tables for our identity.
 func (r *Router) newTransit() (*tunnel.Transit, error) {
 	r.mu.Lock()
@@ -48,6 +58,7 @@ func (r *Router) newTransit() (*tunnel.Transit, error) {
 		Keys:       tunnel.NewRecordKeys(ri.Hash(), priv, pub),
 		Accept:     !r.cfg.NoTransit,
 		MaxTunnels: r.cfg.MaxTransit,
+		ShareBytes: transitShare(&r.cfg),
 		Log:        r.log,
 	}), nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/veil-i2p/veil/internal/i2np"
 	"github.com/veil-i2p/veil/internal/ratelimit"
 	"github.com/veil-i2p/veil/internal/replay"
+	"golang.org/x/time/rate"
 )
 
 // Transit carries other routers' tunnels: it answers build requests
@@ -25,6 +26,7 @@ type Transit struct {
 	cfg     TransitConfig
 	builds  *ratelimit.Limiter[data.Hash] // build requests per previous hop
 	records *replay.Filter                // ephemeral keys of records seen
+	share   *rate.Limiter                 // transit bytes per second; nil: no limit
 	dup     *DupFilter                    // tunnel messages seen
 
 	mu      sync.Mutex
@@ -47,6 +49,10 @@ type TransitConfig struct {
 	// of 0 means DefaultBuildRate.
 	BuildRate  float64
 	BuildBurst int
+	// ShareBytes limits transit traffic to this many bytes per second
+	// (i2pd's bandwidth × share / 100); 0 means no limit. Tunnel messages
+	// over it are dropped, as a congested router drops them.
+	ShareBytes int
 	Log        *slog.Logger
 }
 
@@ -74,6 +80,7 @@ type TransitCounters struct {
 	DataIn, DataOut              uint64 // tunnel messages received for and sent on transit tunnels
 	Unknown                      uint64 // tunnel messages for tunnels we do not carry
 	Duplicate                    uint64 // tunnel messages dropped by the IV filter
+	OverShare                    uint64 // tunnel messages dropped over the bandwidth share
 	Delivered                    uint64 // I2NP messages delivered as outbound endpoint
 	Gatewayed                    uint64 // I2NP messages taken in as inbound gateway
 }
@@ -130,7 +137,13 @@ func NewTransit(cfg TransitConfig) *Transit {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	var share *rate.Limiter
+	if cfg.ShareBytes > 0 {
+		// A burst of one second's worth, at least a few tunnel messages.
+		share = rate.NewLimiter(rate.Limit(cfg.ShareBytes), max(cfg.ShareBytes, 8*i2np.TunnelDataMsgLen))
+	}
 	return &Transit{
+		share:   share,
 		cfg:     cfg,
 		builds:  ratelimit.New[data.Hash](cfg.BuildRate, cfg.BuildBurst, 4096, false),
 		records: replay.NewFilter(requestPast, 1<<16),
@@ -367,4 +380,13 @@ func (t *Transit) count(f func(*TransitCounters)) {
 	t.mu.Lock()
 	f(&t.cnt)
 	t.mu.Unlock()
+}
+
+// withinShare takes n bytes from the transit bandwidth share at now.
+func (t *Transit) withinShare(n int, now time.Time) bool {
+	if t.share == nil || t.share.AllowN(now, n) {
+		return true
+	}
+	t.count(func(c *TransitCounters) { c.OverShare++ })
+	return false
 }

@@ -48,6 +48,9 @@ func (t *Transit) HandleTunnelData(from data.Hash, payload []byte, now time.Time
 	tt.msgs++
 	t.mu.Unlock()
 
+	if !t.withinShare(i2np.TunnelDataMsgLen, now) {
+		return out, fmt.Errorf("tunnel: over the transit bandwidth share, message on %d dropped", td.TunnelID)
+	}
 	if t.dup.Seen(td.Data, now) {
 		t.count(func(c *TransitCounters) { c.Duplicate++ })
 		return out, fmt.Errorf("tunnel: duplicate tunnel message on %d", td.TunnelID)
@@ -119,6 +122,9 @@ func (t *Transit) HandleTunnelGateway(from data.Hash, payload []byte, now time.T
 	tt.msgs++
 	t.mu.Unlock()
 
+	if !t.withinShare(len(payload), now) {
+		return out, fmt.Errorf("tunnel: over the transit bandwidth share, message for %d dropped", tg.TunnelID)
+	}
 	tt.mu.Lock()
 	defer tt.mu.Unlock()
 	n0 := len(out)

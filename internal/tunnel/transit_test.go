@@ -288,3 +288,31 @@ func TestTransitPolicy(t *testing.T) {
 		t.Fatal("tunnel outlived its lifetime")
 	}
 }
+
+// TestTransitShare: over the bandwidth share, tunnel messages are dropped
+// and counted; a second later the share has refilled.
+func TestTransitShare(t *testing.T) {
+	tn := newTestNet(t, 1, TransitConfig{ShareBytes: 10 * i2np.TunnelDataMsgLen})
+	creator := data.Hash{0xc3}
+	b, hops := tn.build(false, creator, data.Hash{0xee})
+	tr := tn.by[hops[0].Ident]
+	layers := []*Layer{NewLayer(b.Hops[0].Layer, b.Hops[0].IV)}
+	send := func(i int) error {
+		var body [i2np.TunnelDataLen]byte
+		body[0], body[1] = byte(i), byte(i>>8) // distinct IVs for the duplicate filter
+		DecryptLayers(layers, &body)
+		p, _ := (i2np.TunnelData{TunnelID: hops[0].Request.ReceiveID, Data: &body}).Append(nil)
+		_, err := tr.HandleTunnelData(creator, p, tn.now, nil)
+		return err
+	}
+	for i := range 30 {
+		send(i) // the endpoint refuses the empty bodies that pass; only the share counts here
+	}
+	if c := tr.Counters(); c.OverShare != 20 {
+		t.Fatalf("%d of 30 over the share, want 20 (burst of 10): %+v", c.OverShare, c)
+	}
+	tn.now = tn.now.Add(time.Second)
+	if tr.withinShare(i2np.TunnelDataMsgLen, tn.now); tr.Counters().OverShare != 20 {
+		t.Fatal("share did not refill")
+	}
+}
