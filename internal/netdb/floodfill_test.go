@@ -362,3 +362,40 @@ func TestHandleMessage(t *testing.T) {
 		t.Fatal("not counted")
 	}
 }
+
+// FuzzHandleMessage throws bytes at the floodfill's message handlers: no
+// panic, and whatever it queues is a message it can encode.
+func FuzzHandleMessage(f *testing.F) {
+	ri := newRouter(f).ri(f, t0, "XR", 99, nil)
+	d := newDest(f)
+	seed := func(typ uint8, m interface{ Append([]byte) ([]byte, error) }) {
+		b, err := m.Append(nil)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(typ, b)
+	}
+	seed(i2np.TypeDatabaseStore, i2np.NewRouterInfoStore(ri, 7, ri.Hash()))
+	seed(i2np.TypeDatabaseStore, &i2np.DatabaseStore{Key: d.hash(), Type: i2np.StoreLeaseSet2, ReplyToken: 1, ReplyTunnel: 2, ReplyGateway: ri.Hash(), Data: d.ls2(f, t0, nil).Bytes()})
+	seed(i2np.TypeDatabaseLookup, &i2np.DatabaseLookup{Key: d.hash(), From: ri.Hash(), ReplyTunnel: 3, Lookup: i2np.LookupLeaseSet, Encryption: i2np.ReplyECIES})
+	seed(i2np.TypeDatabaseSearchReply, &i2np.DatabaseSearchReply{Key: d.hash(), Peers: []data.Hash{{1}}, From: ri.Hash()})
+	f.Add(i2np.TypeDeliveryStatus, i2np.DeliveryStatus{MsgID: 5, Timestamp: t0}.Append(nil))
+	f.Fuzz(func(t *testing.T, typ uint8, b []byte) {
+		n := newFuzzNode(t)
+		n.HandleMessage(ri.Hash(), typ, b)
+		for _, m := range n.drain() {
+			if _, err := i2np.ParsePayload(m.h.Type, m.payload); err != nil {
+				t.Fatalf("queued a %s that does not parse: %v", i2np.TypeName(m.h.Type), err)
+			}
+		}
+	})
+}
+
+// newFuzzNode is a floodfill without routers, cheap to make per input.
+func newFuzzNode(t *testing.T) *ffNode {
+	now := t0
+	st := New(Config{NetID: 99, Now: func() time.Time { return now }})
+	s := NewService(ServiceConfig{Store: st, Sender: noSender{}, Floodfill: true, StoreRate: -1, LookupRate: -1,
+		Now: func() time.Time { return now }})
+	return &ffNode{Service: s, now: &now}
+}
