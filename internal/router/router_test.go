@@ -174,3 +174,13 @@ func TestTransitShare(t *testing.T) {
 		}
 	}
 }
+
+func TestNoTransitCapsG(t *testing.T) {
+	dir := t.TempDir()
+	if err := newTestRouter(t, dir, func(c *Config) { c.Host = "198.18.0.9"; c.NoTransit = true }).Start(); err != nil {
+		t.Fatal(err)
+	}
+	if caps := readRouterInfo(t, dir).Caps(); caps != "LRG" {
+		t.Fatalf("caps %q, want LRG", caps)
+	}
+}

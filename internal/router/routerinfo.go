@@ -128,6 +128,11 @@ func routerCaps(cfg *Config, reachable bool) string {
 	} else {
 		b.WriteByte('U')
 	}
+	if cfg.NoTransit {
+		// Proposal 162: "rejecting all tunnels", so builders skip us
+		// instead of collecting our refusals.
+		b.WriteByte('G')
+	}
 	return b.String()
 }
 
