@@ -53,19 +53,48 @@ func X25519Public(priv []byte) ([32]byte, error) {
 // zeros: Noise (§12.1 of the Noise spec) allows either accepting or rejecting
 // such keys, and rejecting them keeps a hostile peer from forcing a known
 // chaining-key input into a handshake.
+//
+// It costs two scalar multiplications (see X25519Key); a key used for
+// many DHs should be an X25519Key.
 func X25519(priv, peerPub []byte) ([]byte, error) {
 	if len(priv) != X25519KeyLen || len(peerPub) != X25519KeyLen {
 		return nil, fmt.Errorf("crypto: x25519: key lengths %d/%d, want 32", len(priv), len(peerPub))
 	}
-	k, err := ecdh.X25519().NewPrivateKey(priv)
+	return NewX25519Key((*[32]byte)(priv)).DH(peerPub)
+}
+
+// X25519Key is an X25519 private key taken once for many DHs. crypto/ecdh
+// computes the public key whenever it takes a private key, a scalar
+// multiplication as costly as the DH itself, so X25519 does two; a static
+// key (a router's build record key, say) done this way costs one per DH.
+// An X25519Key is read-only after NewX25519Key and safe for concurrent
+// use.
+type X25519Key struct {
+	k   *ecdh.PrivateKey
+	err error // crypto/ecdh refused the key (FIPS 140-only mode)
+}
+
+// NewX25519Key prepares priv for DH. It cannot fail for a 32-byte key
+// except in FIPS 140-only mode, which forbids X25519: then every DH
+// returns the error.
+func NewX25519Key(priv *[32]byte) *X25519Key {
+	k, err := ecdh.X25519().NewPrivateKey(priv[:])
 	if err != nil {
-		return nil, fmt.Errorf("crypto: x25519: private key: %w", err)
+		err = fmt.Errorf("crypto: x25519: private key: %w", err)
+	}
+	return &X25519Key{k: k, err: err}
+}
+
+// DH is X25519(priv, peerPub) for this key, with the same errors.
+func (k *X25519Key) DH(peerPub []byte) ([]byte, error) {
+	if k.err != nil {
+		return nil, k.err
 	}
 	p, err := ecdh.X25519().NewPublicKey(peerPub)
 	if err != nil {
 		return nil, fmt.Errorf("crypto: x25519: public key: %w", err)
 	}
-	ss, err := k.ECDH(p)
+	ss, err := k.k.ECDH(p)
 	if err != nil {
 		// crypto/ecdh reports the all-zero output as an error of its own;
 		// give callers one sentinel to test for.

@@ -99,6 +99,30 @@ func TestX25519RFC7748DH(t *testing.T) {
 	}
 }
 
+// A prepared key gives X25519's result for every peer it meets, and
+// refuses what X25519 refuses.
+func TestX25519Key(t *testing.T) {
+	priv := hexOf(t, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a")
+	key := NewX25519Key((*[32]byte)(priv))
+	for i := range 4 {
+		_, pub, err := GenerateX25519(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err1 := X25519(priv, pub[:])
+		got, err2 := key.DH(pub[:])
+		if err1 != nil || err2 != nil || !bytes.Equal(got, want) {
+			t.Fatalf("peer %d: %x %v, want %x %v", i, got, err2, want, err1)
+		}
+	}
+	if _, err := key.DH(make([]byte, 32)); !errors.Is(err, ErrLowOrderPoint) {
+		t.Fatalf("zero point: %v", err)
+	}
+	if _, err := key.DH(make([]byte, 31)); err == nil {
+		t.Fatal("short public key accepted")
+	}
+}
+
 func TestX25519LowOrder(t *testing.T) {
 	priv := hexOf(t, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a")
 	// Points of order 1, 2, 4 and 8 on Curve25519 and its twist, and
@@ -166,14 +190,26 @@ func TestGenerateX25519(t *testing.T) {
 	}
 }
 
+// BenchmarkX25519 compares a one-off DH with one on a prepared key.
 func BenchmarkX25519(b *testing.B) {
 	a, _, _ := GenerateX25519(nil)
 	_, pub, _ := GenerateX25519(nil)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := X25519(a[:], pub[:]); err != nil {
-			b.Fatal(err)
-		}
+	key := NewX25519Key(&a)
+	for _, bc := range []struct {
+		name string
+		dh   func() ([]byte, error)
+	}{
+		{"X25519", func() ([]byte, error) { return X25519(a[:], pub[:]) }},
+		{"X25519Key", func() ([]byte, error) { return key.DH(pub[:]) }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := bc.dh(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

@@ -18,14 +18,14 @@ import (
 // safe for concurrent use.
 type RecordKeys struct {
 	prefix [recordHashLen]byte
-	priv   [32]byte
+	priv   *crypto.X25519Key // taken once: each record's DH is then one scalar multiplication
 	start  noise.SymmetricState
 }
 
 // NewRecordKeys returns the record keys of the router with identity hash
 // ident and static encryption key pair (priv, pub).
 func NewRecordKeys(ident data.Hash, priv, pub [32]byte) *RecordKeys {
-	k := &RecordKeys{priv: priv}
+	k := &RecordKeys{priv: crypto.NewX25519Key(&priv)}
 	copy(k.prefix[:], ident[:recordHashLen])
 	k.start = noiseNStart(&pub)
 	return k
@@ -86,7 +86,7 @@ func (k *RecordKeys) open(rec []byte) ([]byte, noise.SymmetricState, error) {
 	st := k.start
 	eph := rec[recordHashLen:recordCipherAt]
 	st.MixHash(eph)
-	dh, err := crypto.X25519(k.priv[:], eph)
+	dh, err := k.priv.DH(eph)
 	if err != nil { // a low-order point: a malformed record
 		return nil, st, fmt.Errorf("%w: %v", ErrBadRecord, err)
 	}
