@@ -79,7 +79,8 @@ func (r *Router) Run(ctx context.Context) error {
 		return fmt.Errorf("router: %w", err)
 	}
 	sender := newTunnelSender(r, mgr, ri.Hash())
-	tun := r.newTunnels(store, mgr, sender)
+	profiles := r.loadProfiles()
+	tun := r.newTunnels(store, mgr, sender, profiles)
 	r.registerTunnels(mgr, tun, transit, sender.Send)
 	r.mu.Lock()
 	r.transit, r.tunnels = transit, tun
@@ -129,6 +130,7 @@ func (r *Router) Run(ctx context.Context) error {
 	loops.Go(func() { sender.Run(runCtx) })
 	loops.Go(func() { r.runTransit(runCtx, transit) })
 	loops.Go(func() { tun.Run(runCtx) })
+	loops.Go(func() { r.saveProfilesEvery(runCtx, profiles) })
 	loops.Go(func() { r.runNetDB(runCtx) })
 	loops.Go(func() {
 		r.reseedIfNeeded(runCtx, store)

@@ -1,6 +1,12 @@
 package router
 
 import (
+	"context"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/veil-i2p/veil/internal/atomicfile"
 	"github.com/veil-i2p/veil/internal/data"
 	"github.com/veil-i2p/veil/internal/i2np"
 	"github.com/veil-i2p/veil/internal/netdb"
@@ -24,11 +30,59 @@ type routerPeers struct {
 func (p routerPeers) RouterInfos() []*data.RouterInfo { return p.store.All() }
 func (p routerPeers) Connected(h data.Hash) bool      { return p.mgr.Session(h) != nil }
 
+// ProfilesFile holds what veil learned about peers as tunnel hops (its
+// own format: i2pd's peerProfiles/ folder is left alone).
+const ProfilesFile = "veil-profiles.json"
+
+// profilesSaveEvery is how often peer profiles are written.
+const profilesSaveEvery = 10 * time.Minute
+
+// loadProfiles reads the saved peer profiles; a missing or bad file
+// starts fresh.
+func (r *Router) loadProfiles() *tunnel.Profiles {
+	b, err := os.ReadFile(filepath.Join(r.cfg.DataDir, ProfilesFile))
+	if err != nil {
+		return tunnel.NewProfiles()
+	}
+	p, err := tunnel.DecodeProfiles(b)
+	if err != nil {
+		r.log.Warn("router: peer profiles not loaded", "err", err)
+	}
+	return p
+}
+
+// saveProfilesEvery writes the profiles periodically and once more when
+// ctx ends.
+func (r *Router) saveProfilesEvery(ctx context.Context, p *tunnel.Profiles) {
+	t := time.NewTicker(profilesSaveEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			r.saveProfiles(p)
+			return
+		case <-t.C:
+			r.saveProfiles(p)
+		}
+	}
+}
+
+func (r *Router) saveProfiles(p *tunnel.Profiles) {
+	b, err := p.Encode()
+	if err == nil {
+		err = atomicfile.Write(filepath.Join(r.cfg.DataDir, ProfilesFile), b, 0o600)
+	}
+	if err != nil {
+		r.log.Warn("router: peer profiles not saved", "err", err)
+	}
+}
+
 // newTunnels creates the tunnel manager and its exploratory pool.
-func (r *Router) newTunnels(store *netdb.Store, mgr *transport.Manager, ts *tunnelSender) *tunnel.Tunnels {
+func (r *Router) newTunnels(store *netdb.Store, mgr *transport.Manager, ts *tunnelSender, prof *tunnel.Profiles) *tunnel.Tunnels {
 	tun := tunnel.NewTunnels(tunnel.TunnelsConfig{
-		Self:  r.RouterInfo().Hash(),
-		Peers: routerPeers{store, mgr},
+		Profiles: prof,
+		Self:     r.RouterInfo().Hash(),
+		Peers:    routerPeers{store, mgr},
 		// Test networks put all their routers in one subnet.
 		AnySubnet: r.cfg.NetID != MainNetID,
 		Send:      ts.Send,

@@ -1,7 +1,10 @@
 package router
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -68,4 +71,29 @@ func countEstablished(ts []TunnelStatus, hops int) int {
 		}
 	}
 	return n
+}
+
+// TestProfilesSaved: a router writes its peer profiles when it stops and
+// reads them at the next start.
+func TestProfilesSaved(t *testing.T) {
+	dir := t.TempDir()
+	r, err := New(loopbackConfig(t, dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	waitStatus(t, dir, "running", func(Status) bool { return true })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, ProfilesFile))
+	if err != nil || string(b) != "{}" {
+		t.Fatalf("profiles file %q, %v", b, err)
+	}
+	if p := r.loadProfiles(); p == nil {
+		t.Fatal("profiles not loaded")
+	}
 }

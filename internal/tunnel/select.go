@@ -1,6 +1,8 @@
 package tunnel
 
 import (
+	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"strconv"
@@ -231,4 +233,43 @@ func selectHops(peers Peers, prof *Profiles, sel selection, n int, direct int) [
 		take(i, ri)
 	}
 	return hops
+}
+
+// profileFile is the saved form of Profiles: hash (I2P Base64) → record.
+type profileFile map[string]profile
+
+// maxProfileFile bounds the profiles file read at start.
+const maxProfileFile = 4 << 20
+
+// Encode returns the profiles as JSON, for the router to save.
+func (p *Profiles) Encode() ([]byte, error) {
+	p.mu.Lock()
+	f := make(profileFile, len(p.m))
+	for h, pr := range p.m {
+		f[h.String()] = *pr
+	}
+	p.mu.Unlock()
+	return json.Marshal(f)
+}
+
+// DecodeProfiles reads what Encode wrote. Entries with a bad hash are
+// skipped; at most maxProfiles are kept.
+func DecodeProfiles(b []byte) (*Profiles, error) {
+	p := NewProfiles()
+	if len(b) > maxProfileFile {
+		return p, fmt.Errorf("tunnel: profiles file of %d bytes", len(b))
+	}
+	var f profileFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		return p, fmt.Errorf("tunnel: profiles: %w", err)
+	}
+	for k, pr := range f {
+		h, err := data.ParseHashBase64(k)
+		if err != nil || len(p.m) >= maxProfiles {
+			continue
+		}
+		pr := pr
+		p.m[h] = &pr
+	}
+	return p, nil
 }

@@ -242,3 +242,30 @@ func TestSelectHopsSubnets(t *testing.T) {
 		t.Fatalf("hops %v", hops)
 	}
 }
+
+func TestProfilesRoundTrip(t *testing.T) {
+	p := NewProfiles()
+	h := data.Hash{1, 2, 3}
+	now := time.Unix(1_800_000_000, 0)
+	p.update(h, now, func(pr *profile) { pr.Agreed, pr.TimedOut = 5, 1 })
+	b, err := p.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := DecodeProfiles(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.weight(h) != p.weight(h) || q.m[h].Agreed != 5 || !q.m[h].Last.Equal(now) {
+		t.Fatalf("decoded %+v", q.m[h])
+	}
+	if _, err := DecodeProfiles([]byte("{")); err == nil {
+		t.Fatal("bad JSON accepted")
+	}
+}
+
+func FuzzDecodeProfiles(f *testing.F) {
+	f.Add([]byte(`{"AQID":{"Agreed":1}}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, b []byte) { DecodeProfiles(b) })
+}
