@@ -82,11 +82,21 @@ type event struct {
 }
 
 // pendingTable holds our lookups in progress, by key. A second lookup of
-// a key in progress waits for the first one's result.
+// a key in progress waits for the first one's result. Keys of lookups
+// that ended stay "waited for" a little longer, so that the answers of
+// the floodfills asked in parallel that come late are taken as answers,
+// not as unsolicited stores.
 type pendingTable struct {
-	mu sync.Mutex
-	m  map[data.Hash]*pendingLookup
+	mu    sync.Mutex
+	m     map[data.Hash]*pendingLookup
+	ended map[data.Hash]time.Time // key → until when late answers are welcome
 }
+
+// Late answers: how long, and how many ended lookups are remembered.
+const (
+	lateAnswers    = 30 * time.Second
+	maxEndedLookup = 256
+)
 
 type pendingLookup struct {
 	events chan event // handlers → the lookup; full drops
@@ -95,12 +105,16 @@ type pendingLookup struct {
 	err    error
 }
 
-func (t *pendingTable) init() { t.m = make(map[data.Hash]*pendingLookup) }
+func (t *pendingTable) init() {
+	t.m = make(map[data.Hash]*pendingLookup)
+	t.ended = make(map[data.Hash]time.Time)
+}
 
+// waiting reports whether a lookup of k is in progress or ended lately.
 func (t *pendingTable) waiting(k data.Hash) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.m[k] != nil
+	return t.m[k] != nil || time.Now().Before(t.ended[k])
 }
 
 // deliver hands ev to the lookup of k, if any, without blocking.
@@ -136,8 +150,19 @@ func (t *pendingTable) join(k data.Hash, max int) (p *pendingLookup, owner bool,
 }
 
 func (t *pendingTable) finish(k data.Hash, p *pendingLookup, res event, err error) {
+	now := time.Now()
 	t.mu.Lock()
 	delete(t.m, k)
+	if len(t.ended) >= maxEndedLookup {
+		for h, until := range t.ended {
+			if !now.Before(until) {
+				delete(t.ended, h)
+			}
+		}
+	}
+	if len(t.ended) < maxEndedLookup {
+		t.ended[k] = now.Add(lateAnswers)
+	}
 	t.mu.Unlock()
 	p.res, p.err = res, err
 	close(p.done)

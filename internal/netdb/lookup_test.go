@@ -120,6 +120,15 @@ func TestIterativeLookup(t *testing.T) {
 		if got.Servable(time.Now()) {
 			t.Fatal("fetched LeaseSet servable")
 		}
+		// A floodfill asked in parallel answers late: an answer, not an
+		// unsolicited store. Much later it is unsolicited.
+		late := &i2np.DatabaseStore{Key: d.hash(), Type: i2np.StoreLeaseSet2, Data: ls.Bytes()}
+		c.HandleStore(ff1.ri.Hash(), late)
+		time.Sleep(lateAnswers)
+		c.HandleStore(ff1.ri.Hash(), late)
+		if rej := c.Stats().Rejected; rej["unsolicited"] != 1 {
+			t.Fatalf("rejections %v", rej)
+		}
 
 		// A key nobody has: every floodfill asked once, then not found,
 		// well within the lookup's budget.
