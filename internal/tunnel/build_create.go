@@ -37,6 +37,9 @@ type HopKeys struct {
 	Layer, IV [32]byte
 	GarlicKey [32]byte // outbound endpoint: the key and tag of its reply
 	GarlicTag [8]byte
+	// Reply is the hop's reply options Mapping (length included), set by
+	// OpenReplies; proposal 168's "b" is the bandwidth it offers.
+	Reply []byte
 
 	replyKey [32]byte
 	h        [32]byte
@@ -164,6 +167,9 @@ func (b *Build) OpenReplies(recs []i2np.ShortBuildRecord) ([]byte, error) {
 			return nil, fmt.Errorf("tunnel: reply record %d of hop %d: %w", idx, i, ErrRecordDecrypt)
 		}
 		codes[i] = plain[ShortReplyLen-1]
+		if n := 2 + int(plain[0])<<8 | int(plain[1]); n <= ShortReplyLen-1 {
+			b.Hops[i].Reply = plain[:n:n]
+		}
 	}
 	if b.own >= 0 && !bytes.Equal(recs[b.own][:], b.ownSent[:]) {
 		return nil, fmt.Errorf("tunnel: the creator's record %d was altered", b.own)

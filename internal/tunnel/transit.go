@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	mrand "math/rand/v2"
+	"strconv"
 	"sync"
 	"time"
 
@@ -207,7 +208,7 @@ func (t *Transit) HandleBuild(from data.Hash, typ uint8, payload []byte, now tim
 	var (
 		hr  *HopRequest
 		err error
-		fwd func(code byte) ([]byte, error)
+		fwd func(code byte, opts []byte) ([]byte, error)
 	)
 	switch typ {
 	case i2np.TypeShortTunnelBuild:
@@ -218,8 +219,8 @@ func (t *Transit) HandleBuild(from data.Hash, typ uint8, payload []byte, now tim
 		if hr, err = t.cfg.Keys.OpenShort(m.Records); err != nil {
 			break
 		}
-		fwd = func(code byte) ([]byte, error) {
-			if err := hr.ReplyShort(m.Records, code, nil); err != nil {
+		fwd = func(code byte, opts []byte) ([]byte, error) {
+			if err := hr.ReplyShort(m.Records, code, opts); err != nil {
 				return nil, err
 			}
 			return m.Append(nil)
@@ -232,8 +233,8 @@ func (t *Transit) HandleBuild(from data.Hash, typ uint8, payload []byte, now tim
 		if hr, err = t.cfg.Keys.OpenLong(m.Records); err != nil {
 			break
 		}
-		fwd = func(code byte) ([]byte, error) {
-			if err := hr.ReplyLong(m.Records, code, nil); err != nil {
+		fwd = func(code byte, opts []byte) ([]byte, error) {
+			if err := hr.ReplyLong(m.Records, code, opts); err != nil {
 				return nil, err
 			}
 			return m.Append(nil)
@@ -246,8 +247,8 @@ func (t *Transit) HandleBuild(from data.Hash, typ uint8, payload []byte, now tim
 		if hr, err = t.cfg.Keys.OpenLong(m.Records[:]); err != nil {
 			break
 		}
-		fwd = func(code byte) ([]byte, error) {
-			if err := hr.ReplyLong(m.Records[:], code, nil); err != nil {
+		fwd = func(code byte, opts []byte) ([]byte, error) {
+			if err := hr.ReplyLong(m.Records[:], code, opts); err != nil {
 				return nil, err
 			}
 			return m.Append(nil)
@@ -262,8 +263,8 @@ func (t *Transit) HandleBuild(from data.Hash, typ uint8, payload []byte, now tim
 		t.count(func(c *TransitCounters) { c.Dropped++ })
 		return out, err
 	}
-	code := t.admit(from, hr, now)
-	body, err := fwd(code)
+	code, opts := t.admit(from, hr, now)
+	body, err := fwd(code, opts)
 	if err != nil {
 		return out, err
 	}
@@ -296,15 +297,16 @@ func (t *Transit) screen(hr *HopRequest, typ uint8, payload []byte, now time.Tim
 }
 
 // admit decides on a request and, when accepting, adds the tunnel. It
-// returns the reply code.
-func (t *Transit) admit(from data.Hash, hr *HopRequest, now time.Time) byte {
+// returns the reply code and the reply options (proposal 168).
+func (t *Transit) admit(from data.Hash, hr *HopRequest, now time.Time) (byte, []byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.cnt.Requests++
 	_, dup := t.tunnels[hr.ReceiveID]
-	if !t.cfg.Accept || dup || len(t.tunnels) >= t.cfg.MaxTunnels || (hr.NextID == 0 && hr.Role() != OutboundEndpoint) {
+	avail, ok := t.bandwidthFor(hr.Options)
+	if !ok || !t.cfg.Accept || dup || len(t.tunnels) >= t.cfg.MaxTunnels || (hr.NextID == 0 && hr.Role() != OutboundEndpoint) {
 		t.cnt.Rejected++
-		return ReplyRejectBandw
+		return ReplyRejectBandw, nil
 	}
 	tt := &transitTunnel{
 		role:    hr.Role(),
@@ -323,7 +325,41 @@ func (t *Transit) admit(from data.Hash, hr *HopRequest, now time.Time) byte {
 	t.tunnels[hr.ReceiveID] = tt
 	t.cnt.Accepted++
 	t.cfg.Log.Debug("tunnel: transit accepted", "id", uint32(hr.ReceiveID), "role", tt.role.String(), "next", hr.NextIdent.String(), "from", from.String())
-	return replyAccept
+	return replyAccept, avail
+}
+
+// bandwidthFor reads a request's bandwidth options (proposal 168: m, the
+// minimum, and r, the requested KBps) and returns the reply options (b,
+// what we offer) and whether we can meet m. Without either option the
+// reply has none. What we offer is our whole transit share, or r when we
+// set no limit: a promise of best effort, as the proposal says.
+func (t *Transit) bandwidthFor(opts []byte) ([]byte, bool) {
+	if len(opts) <= 2 {
+		return nil, true
+	}
+	m, _, err := data.ParseMapping(opts)
+	if err != nil {
+		return nil, true // unreadable options are ignored, as unknown ones are
+	}
+	minKB, _ := strconv.Atoi(m.Value("m"))
+	reqKB, _ := strconv.Atoi(m.Value("r"))
+	if minKB <= 0 && reqKB <= 0 {
+		return nil, true
+	}
+	offer := max(reqKB, minKB)
+	if t.cfg.ShareBytes > 0 {
+		offer = t.cfg.ShareBytes / 1024
+		if offer < minKB {
+			return nil, false
+		}
+	}
+	var reply data.Mapping
+	reply.Set("b", strconv.Itoa(offer))
+	b, err := reply.Append(nil)
+	if err != nil {
+		return nil, true
+	}
+	return b, true
 }
 
 // forwardBuild sends the processed build message on: to the next hop, or

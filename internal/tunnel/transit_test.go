@@ -316,3 +316,44 @@ func TestTransitShare(t *testing.T) {
 		t.Fatal("share did not refill")
 	}
 }
+
+// TestTransitBandwidthOptions: proposal 168's m and r in a request; the
+// reply offers b, and a minimum above the share is refused.
+func TestTransitBandwidthOptions(t *testing.T) {
+	var req data.Mapping
+	req.Set("m", "100")
+	req.Set("r", "200")
+	opts, _ := req.Append(nil)
+	for _, c := range []struct {
+		share int
+		code  byte
+		b     string
+	}{{0, 0, "200"}, {1000 * 1024, 0, "1000"}, {50 * 1024, ReplyRejectBandw, ""}} {
+		tn := newTestNet(t, 1, TransitConfig{ShareBytes: c.share})
+		hops := testPath(tn.hops, false, data.Hash{9})
+		hops[0].Request.RequestTime = uint32(tn.now.Unix() / 60)
+		hops[0].Request.Options = opts
+		b, recs, _ := NewShortBuild(nil, hops, 4, nil)
+		payload, _ := (&i2np.ShortTunnelBuild{Records: recs}).Append(nil)
+		out, err := tn.by[tn.hops[0].ident].HandleBuild(data.Hash{1}, i2np.TypeShortTunnelBuild, payload, tn.now, nil)
+		if err != nil || len(out) != 1 {
+			t.Fatal(err)
+		}
+		tg, _ := i2np.ParseTunnelGateway(out[0].Payload)
+		_, p, _ := tg.Inner()
+		g, _ := i2np.ParseGarlic(p)
+		cloves, err := i2np.OpenOneTimeGarlic(&b.Hops[0].GarlicKey, g.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reply, _ := i2np.ParseOutboundTunnelBuildReply(cloves[0].Payload)
+		codes, err := b.OpenReplies(reply.Records)
+		if err != nil || codes[0] != c.code {
+			t.Fatalf("share %d: codes %v %v", c.share, codes, err)
+		}
+		m, _, err := data.ParseMapping(b.Hops[0].Reply)
+		if err != nil || m.Value("b") != c.b {
+			t.Fatalf("share %d: reply options %v %v, want b=%q", c.share, m.Map(), err, c.b)
+		}
+	}
+}
