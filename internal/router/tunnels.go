@@ -27,8 +27,18 @@ type routerPeers struct {
 	mgr   *transport.Manager
 }
 
-func (p routerPeers) RouterInfos() []*data.RouterInfo { return p.store.All() }
-func (p routerPeers) Connected(h data.Hash) bool      { return p.mgr.Session(h) != nil }
+// RouterInfos are the netDb's routers less the banned ones.
+func (p routerPeers) RouterInfos() []*data.RouterInfo {
+	all := p.store.All()
+	out := all[:0:0]
+	for _, ri := range all {
+		if !p.mgr.Banned(ri.Hash()) {
+			out = append(out, ri)
+		}
+	}
+	return out
+}
+func (p routerPeers) Connected(h data.Hash) bool { return p.mgr.Session(h) != nil }
 
 // ProfilesFile holds what veil learned about peers as tunnel hops (its
 // own format: i2pd's peerProfiles/ folder is left alone).

@@ -178,6 +178,7 @@ func selectHops(peers Peers, prof *Profiles, sel selection, n int, direct int) [
 	hops := make([]*data.RouterInfo, n)
 	var used []netip.Prefix
 	taken := map[data.Hash]bool{}
+	families := map[string]bool{} // declared router families (RouterInfo option "family")
 	pick := func(from []*data.RouterInfo) *data.RouterInfo {
 		var ok []*data.RouterInfo
 		var ws []float64
@@ -185,6 +186,9 @@ func selectHops(peers Peers, prof *Profiles, sel selection, n int, direct int) [
 	next:
 		for _, ri := range from {
 			if taken[ri.Hash()] {
+				continue
+			}
+			if f := ri.Options.Value("family"); f != "" && families[f] {
 				continue
 			}
 			for _, s := range subnets(ri) {
@@ -212,6 +216,9 @@ func selectHops(peers Peers, prof *Profiles, sel selection, n int, direct int) [
 	take := func(i int, ri *data.RouterInfo) {
 		hops[i] = ri
 		taken[ri.Hash()] = true
+		if f := ri.Options.Value("family"); f != "" {
+			families[f] = true
+		}
 		used = append(used, subnets(ri)...)
 	}
 	// No session at all: the router is still starting or offline, and

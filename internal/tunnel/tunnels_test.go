@@ -269,3 +269,28 @@ func FuzzDecodeProfiles(f *testing.F) {
 	f.Add([]byte(`{}`))
 	f.Fuzz(func(t *testing.T, b []byte) { DecodeProfiles(b) })
 }
+
+// TestSelectHopsFamily: two routers of one declared family are never in
+// one tunnel.
+func TestSelectHopsFamily(t *testing.T) {
+	s := newSimNet(t, 0)
+	for i := range 3 {
+		ri, _ := newSimRouter(t, i)
+		s.ris = append(s.ris, ri)
+	}
+	// Same family on two of them: re-sign with the option.
+	for _, i := range []int{0, 1} {
+		ri, _ := newSimRouter(t, 10+i)
+		s.ris[i] = ri
+		s.ris[i].Options.Set("family", "acme")
+	}
+	for range 20 {
+		hops := selectHops(s, NewProfiles(), selection{self: s.self}, 2, 0)
+		if len(hops) == 2 && hops[0].Options.Value("family") == "acme" && hops[1].Options.Value("family") == "acme" {
+			t.Fatal("two hops of one family")
+		}
+	}
+	if hops := selectHops(s, NewProfiles(), selection{self: s.self}, 3, 0); hops != nil {
+		t.Fatal("three hops from two families")
+	}
+}
