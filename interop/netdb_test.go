@@ -31,7 +31,7 @@ const (
 	netdbNetID       = 57 // its own private network, not the other tests' 99
 	netdbPublishWait = 60 * time.Second
 	netdbStreamWait  = 60 * time.Second
-	netdbLookupTries = 6
+	netdbLookupTries = 10
 	netdbFloodWait   = 40 * time.Second
 	netdbServerPort  = 8090 // the TCP servers behind the i2pd server tunnels
 	netdbClientPort  = 7201 // b's client tunnel to a's destination
