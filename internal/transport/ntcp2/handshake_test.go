@@ -271,9 +271,9 @@ func TestEstablishedRejects(t *testing.T) {
 	transporttest.LeakCheck(t)
 	a := newNode(t, nodeOptions{})
 	b := newNode(t, nodeOptions{})
-	b.rec.Reject = func(transport.Session) error {
+	b.rec.SetReject(func(transport.Session) error {
 		return &transport.TerminationError{Reason: transport.ReasonBanned, Detail: "duplicate"}
-	}
+	})
 	pipeTo(a, b)
 	s, err := a.tr.Dial(context.Background(), b.id.RouterInfo())
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/veil-i2p/veil/internal/crypto"
@@ -286,10 +287,11 @@ func (t *Transport) sendRetry(sock *socket, to netip.AddrPort, req longHeader, t
 // Punch: the long header as AD, the payload sealed with key at the packet
 // number, then header protection with key for both halves and the rest.
 func sealOutOfSession(b []byte, hdr *longHeader, payload []byte, key *[keyLen]byte) []byte {
-	b = b[:longHeaderLen]
-	hdr.put(b)
-	b = crypto.ChaChaPolySeal(key, uint64(hdr.pn), b, payload, b[:longHeaderLen])
-	protect(b, key, key, shortHeaderLen)
+	start := len(b)
+	b = slices.Grow(b, longHeaderLen+len(payload)+macLen)[:start+longHeaderLen]
+	hdr.put(b[start:])
+	b = crypto.ChaChaPolySeal(key, uint64(hdr.pn), b, payload, b[start:start+longHeaderLen])
+	protect(b[start:], key, key, shortHeaderLen)
 	return b
 }
 

@@ -165,38 +165,51 @@ func (o IdentityOptions) withDefaults() IdentityOptions {
 func (id *Identity) RouterInfo() *data.RouterInfo { return id.ri.Load() }
 
 // Recorder is a transport.Handler that records events on buffered
-// channels (full channels drop; Count still counts every message).
+// channels; a full channel drops the event (so a session goroutine never
+// blocks on a test), and Count still counts every message.
 type Recorder struct {
-	// Reject, if set, decides Established.
-	Reject      func(transport.Session) error
 	Sessions    chan transport.Session  // accepted sessions
 	Messages    chan *transport.Message // received I2NP messages
 	RouterInfos chan *data.RouterInfo   // received RouterInfo blocks
 	Ends        chan error              // Closed, with the session's error
 
-	mu    sync.Mutex
-	count int
-	ids   map[uint32]int // message id -> deliveries
+	mu     sync.Mutex
+	reject func(transport.Session) error
+	count  int
+	ids    map[uint32]int // message id -> deliveries
+}
+
+// SetReject makes fn decide Established (nil: accept every session).
+func (r *Recorder) SetReject(fn func(transport.Session) error) {
+	r.mu.Lock()
+	r.reject = fn
+	r.mu.Unlock()
 }
 
 // NewRecorder returns an empty Recorder.
 func NewRecorder() *Recorder {
 	return &Recorder{
-		Sessions:    make(chan transport.Session, 16),
+		Sessions:    make(chan transport.Session, 1024),
 		Messages:    make(chan *transport.Message, 8192),
-		RouterInfos: make(chan *data.RouterInfo, 16),
-		Ends:        make(chan error, 16),
+		RouterInfos: make(chan *data.RouterInfo, 64),
+		Ends:        make(chan error, 1024),
 		ids:         make(map[uint32]int),
 	}
 }
 
 func (r *Recorder) Established(s transport.Session) error {
-	if r.Reject != nil {
-		if err := r.Reject(s); err != nil {
+	r.mu.Lock()
+	reject := r.reject
+	r.mu.Unlock()
+	if reject != nil {
+		if err := reject(s); err != nil {
 			return err
 		}
 	}
-	r.Sessions <- s
+	select {
+	case r.Sessions <- s:
+	default: // a test that does not read them
+	}
 	return nil
 }
 
@@ -218,7 +231,12 @@ func (r *Recorder) ReceivedRouterInfo(s transport.Session, ri *data.RouterInfo, 
 	}
 }
 
-func (r *Recorder) Closed(s transport.Session, err error) { r.Ends <- err }
+func (r *Recorder) Closed(s transport.Session, err error) {
+	select {
+	case r.Ends <- err:
+	default:
+	}
+}
 
 // Count is the number of messages received.
 func (r *Recorder) Count() int {
