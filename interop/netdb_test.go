@@ -58,6 +58,9 @@ type veilNetDBCounters struct {
 	Verified        uint64            `json:"verified"`
 	GarlicIn        uint64            `json:"garlic_received"`
 	GarlicBad       uint64            `json:"garlic_bad"`
+	// Lookups through veil's tunnels (tunnels_test.go).
+	TunneledQueries  uint64 `json:"tunneled_queries"`
+	EncryptedAnswers uint64 `json:"encrypted_answers"`
 }
 
 // TestNetDbI2pd runs veil as a floodfill among i2pd 2.45.1 routers in a

@@ -169,6 +169,14 @@ func TestTunnelsI2pd(t *testing.T) {
 		t.Errorf("only %d tunnels replaced in %v", replaced, soak)
 	}
 
+	// Lookups (explorations) went through veil's tunnels, and i2pd's
+	// floodfills answered them in garlic to veil's inbound tunnels.
+	nd := st.NetDB.Counters
+	t.Logf("netDb lookups through tunnels: %d sent, %d encrypted answers", nd.TunneledQueries, nd.EncryptedAnswers)
+	if nd.TunneledQueries > 0 && nd.EncryptedAnswers == 0 {
+		t.Errorf("no tunneled lookup was answered (%d sent)", nd.TunneledQueries)
+	}
+
 	// 3. i2pd builds through veil: transit at veil, and a console lists it.
 	if st.Tunnels.Transit == 0 && st.Tunnels.Counters.Accepted == 0 {
 		t.Errorf("no i2pd router built a tunnel through veil")

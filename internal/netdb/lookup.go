@@ -330,12 +330,16 @@ func (s *Service) query(ff, key data.Hash, typ i2np.LookupType, excluded map[dat
 		}
 		m.Excluded = append(m.Excluded, h)
 	}
+	s.cnt.queries.Add(1)
+	if s.tunneledQuery(ff, m) {
+		return
+	}
+	m.From, m.ReplyTunnel, m.Encryption = s.self, 0, i2np.ReplyPlain
 	payload, err := m.Append(nil)
 	if err != nil {
 		s.log.Warn("netdb: lookup", "err", err)
 		return
 	}
-	s.cnt.queries.Add(1)
 	s.send(ff, s.header(i2np.TypeDatabaseLookup), payload)
 }
 

@@ -19,6 +19,8 @@ type testNet struct {
 	mu    sync.Mutex
 	nodes map[data.Hash]*Service
 	sent  map[uint8]int // messages sent, by type
+	// gateways take what is sent to routers that are tunnel gateways.
+	gateways map[data.Hash]func(h i2np.Header, payload []byte) error
 }
 
 type netSender struct {
@@ -30,7 +32,11 @@ func (s netSender) Send(ctx context.Context, to data.Hash, h i2np.Header, payloa
 	s.net.mu.Lock()
 	n := s.net.nodes[to]
 	s.net.sent[h.Type]++
+	gw := s.net.gateways[to]
 	s.net.mu.Unlock()
+	if gw != nil {
+		return gw(h, payload)
+	}
 	if n == nil {
 		return fmt.Errorf("no router %s", to)
 	}

@@ -63,6 +63,8 @@ type ServiceConfig struct {
 
 	Lookup  LookupConfig
 	Publish PublishConfig
+	// Tunnels, when set, carry our lookups (tunneled.go); nil: direct.
+	Tunnels LookupTunnels
 
 	Logger *slog.Logger
 	Now    func() time.Time
@@ -89,6 +91,7 @@ type Service struct {
 	acks    ackTable     // our stores waiting for a DeliveryStatus
 	gz      gzipCache    // RouterInfo answers, compressed
 	floods  floodTable   // versions flooded
+	replies replyKeys    // one-time keys of our tunneled lookups
 
 	cnt serviceCounters
 }
@@ -248,6 +251,7 @@ type serviceCounters struct {
 	lookups, lookupsFound, lookupsFailed, queries          atomic.Uint64
 	explorations, published, publishAcked                  atomic.Uint64
 	verified, verifyFailed                                 atomic.Uint64
+	tunneledQueries, encryptedReplies                      atomic.Uint64
 }
 
 // Stats is a snapshot of the netDb: the store and the Service.
@@ -271,6 +275,8 @@ type Stats struct {
 	Explorations                         uint64
 	Published, PublishAcked              uint64 // our RouterInfo stored, and acknowledged
 	Verified, VerifyFailed               uint64 // our RouterInfo found again, or not
+	TunneledQueries                      uint64 // lookups sent through our tunnels
+	EncryptedReplies                     uint64 // their garlic-encrypted answers that came back
 }
 
 // Stats returns the netDb's counts and counters.
@@ -286,6 +292,7 @@ func (s *Service) Stats() Stats {
 		Queries: c.queries.Load(), Explorations: c.explorations.Load(),
 		Published: c.published.Load(), PublishAcked: c.publishAcked.Load(),
 		Verified: c.verified.Load(), VerifyFailed: c.verifyFailed.Load(),
+		TunneledQueries: c.tunneledQueries.Load(), EncryptedReplies: c.encryptedReplies.Load(),
 	}
 }
 

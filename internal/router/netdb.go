@@ -68,6 +68,7 @@ func (r *Router) registerNetDB(mgr *transport.Manager) {
 		g.pub = pub
 	}
 	g.svc = netdb.NewService(netdb.ServiceConfig{
+		Tunnels:   lookupTunnels{r},
 		Store:     store,
 		Sender:    managerSender{mgr: mgr, self: store.Self()},
 		Self:      r.RouterInfo,
@@ -107,6 +108,9 @@ func (r *Router) handleGarlic(g *netdbGlue, from data.Hash, payload []byte) {
 		return
 	}
 	now := r.cfg.now()
+	if g.svc.OpenReply(gm.Body) {
+		return // the answer to one of our tunneled lookups
+	}
 	cloves, err := i2np.OpenRouterGarlic(&g.priv, &g.pub, gm.Body, now)
 	if err != nil {
 		g.garlicBad.Add(1)

@@ -26,6 +26,9 @@ type NetDBCounters struct {
 	PublishAcked  uint64 `json:"publish_acked"`
 	Verified      uint64 `json:"verified"` // and found again at another
 	VerifyFailed  uint64 `json:"verify_failed"`
+	// Lookups sent through our tunnels, and their encrypted answers.
+	TunneledQueries  uint64 `json:"tunneled_queries"`
+	EncryptedAnswers uint64 `json:"encrypted_answers"`
 	// Messages.
 	SendDropped  uint64 `json:"send_dropped"` // send queue full
 	SendFailed   uint64 `json:"send_failed"`
@@ -51,6 +54,7 @@ func (r *Router) netdbStatus(st *NetDBStatus) {
 		Lookups: s.Lookups, LookupsFound: s.LookupsFound, LookupsFailed: s.LookupsFailed, Queries: s.Queries,
 		Explorations: s.Explorations, Published: s.Published, PublishAcked: s.PublishAcked,
 		Verified: s.Verified, VerifyFailed: s.VerifyFailed,
+		TunneledQueries: s.TunneledQueries, EncryptedAnswers: s.EncryptedReplies,
 		SendDropped: s.SendDropped, SendFailed: s.SendFailed,
 		GarlicIn: g.garlicIn.Load(), GarlicBad: g.garlicBad.Load(), GarlicReplay: g.garlicReplayed.Load(),
 	}

@@ -23,20 +23,18 @@ type Router struct {
 	cfg Config
 	log *slog.Logger
 
-	mu      sync.Mutex // guards the fields below
-	keys    *keyfile.PrivateKeys
-	ntcp2   *keyfile.StaticKeys // nil when NTCP2 is disabled
-	ri      *data.RouterInfo
-	started time.Time             // when Run started its subsystems
-	netdb   *netdb.Store          // set by Run
-	mgr     *transport.Manager    // set by Run
-	trs     []transport.Transport // set by Run
-	transit *tunnel.Transit       // set by Run
-	tunnels *tunnel.Tunnels       // set by Run
-	// exploratory is the exploratory pool, set by Run before anything
-	// reads it.
-	exploratory *tunnel.Pool
-	nd          *netdbGlue // set by Run (netdb.go)
+	mu          sync.Mutex // guards the fields below
+	keys        *keyfile.PrivateKeys
+	ntcp2       *keyfile.StaticKeys // nil when NTCP2 is disabled
+	ri          *data.RouterInfo
+	started     time.Time             // when Run started its subsystems
+	netdb       *netdb.Store          // set by Run
+	mgr         *transport.Manager    // set by Run
+	trs         []transport.Transport // set by Run
+	transit     *tunnel.Transit       // set by Run
+	tunnels     *tunnel.Tunnels       // set by Run
+	exploratory *tunnel.Pool          // set by Run
+	nd          *netdbGlue            // set by Run (netdb.go)
 }
 
 // New checks cfg and returns a router that has not started yet.

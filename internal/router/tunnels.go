@@ -2,6 +2,8 @@ package router
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"time"
@@ -106,11 +108,14 @@ func (r *Router) newTunnels(store *netdb.Store, mgr *transport.Manager, ts *tunn
 		l, q := tunnel.DefaultExploratoryLength, tunnel.DefaultExploratoryQuantity
 		e = PoolShape{InboundLength: l, OutboundLength: l, InboundQuantity: q, OutboundQuantity: q}
 	}
-	r.exploratory = tun.NewPool(tunnel.PoolConfig{
+	p := tun.NewPool(tunnel.PoolConfig{
 		Name:          "exploratory",
 		InboundLength: e.InboundLength, OutboundLength: e.OutboundLength,
 		InboundQuantity: e.InboundQuantity, OutboundQuantity: e.OutboundQuantity,
 	})
+	r.mu.Lock()
+	r.exploratory = p
+	r.mu.Unlock()
 	return tun
 }
 
@@ -155,4 +160,36 @@ func (r *Router) registerTunnels(mgr *transport.Manager, tun *tunnel.Tunnels, tr
 			r.log.Debug("router: TunnelGateway", "peer", from.String(), "err", err)
 		}
 	})
+}
+
+// lookupTunnels lets the netDb send its lookups through the exploratory
+// pool, with replies to one of its inbound tunnels (netdb.LookupTunnels).
+// Until the pool has tunnels, lookups go directly.
+type lookupTunnels struct{ r *Router }
+
+func (l lookupTunnels) pool() (*tunnel.Tunnels, *tunnel.Pool) {
+	l.r.mu.Lock()
+	defer l.r.mu.Unlock()
+	return l.r.tunnels, l.r.exploratory
+}
+
+func (l lookupTunnels) ReplyTunnel() (data.Hash, data.TunnelID, bool) {
+	tun, p := l.pool()
+	if tun == nil || p == nil {
+		return data.Hash{}, 0, false
+	}
+	leases := tun.Leases(p)
+	if len(leases) == 0 {
+		return data.Hash{}, 0, false
+	}
+	le := leases[rand.IntN(len(leases))]
+	return le.Gateway, le.TunnelID, true
+}
+
+func (l lookupTunnels) SendOut(to data.Hash, h i2np.Header, payload []byte) error {
+	tun, p := l.pool()
+	if tun == nil || p == nil {
+		return fmt.Errorf("router: no tunnels yet")
+	}
+	return tun.Send(p, tunnel.Delivery{Type: tunnel.DeliveryRouter, To: to}, h, payload)
 }
