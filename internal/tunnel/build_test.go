@@ -194,7 +194,7 @@ func TestShortRecordKAT(t *testing.T) {
 }
 
 // longRecord encrypts a long ECIES record to a hop, as a creator would.
-func longRecord(t *testing.T, r testRouter, req *BuildRequest) (rec i2np.BuildRecord) {
+func longRecord(t testing.TB, r testRouter, req *BuildRequest) (rec i2np.BuildRecord) {
 	t.Helper()
 	plain, err := req.appendLong(nil, make([]byte, LongRequestLen))
 	if err != nil {

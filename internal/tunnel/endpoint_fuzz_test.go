@@ -52,23 +52,7 @@ func FuzzEndpoint(f *testing.F) {
 			in = in[len(c):]
 			now = now.Add(time.Duration(ctrl>>2) * time.Second)
 
-			var body [i2np.TunnelDataLen]byte
-			copy(body[:ivLen], seq(1, ivLen))
-			if ctrl&2 != 0 {
-				copy(body[ivLen:], c)
-			} else {
-				c = c[:min(len(c), maxContent)]
-				zero := i2np.TunnelDataLen - len(c) - 1
-				for i := ivLen + checksumLen; i < zero; i++ {
-					body[i] = 0xff
-				}
-				copy(body[zero+1:], c)
-				if ctrl&1 != 0 {
-					var scratch [maxContent + ivLen]byte
-					sum := checksum(&body, c, &scratch)
-					copy(body[ivLen:], sum[:])
-				}
-			}
+			body := fuzzBody(ctrl, c)
 			orig := body
 			calls++
 			_ = e.Receive(&body, now, func(d Delivery, msg []byte) {
@@ -87,4 +71,29 @@ func FuzzEndpoint(f *testing.F) {
 			t.Fatalf("stats %+v after %d bodies", st, calls)
 		}
 	})
+}
+
+// fuzzBody is a tunnel message body (at an endpoint, after the layers)
+// made from fuzz bytes c as the control byte ctrl says: bit 1 set, c is
+// the 1008 bytes after the IV; clear, c is the content after the padding
+// (cut to the 1003 bytes that fit), with the checksum fixed when bit 0 is
+// set.
+func fuzzBody(ctrl byte, c []byte) (body [i2np.TunnelDataLen]byte) {
+	copy(body[:ivLen], seq(1, ivLen))
+	if ctrl&2 != 0 {
+		copy(body[ivLen:], c)
+		return body
+	}
+	c = c[:min(len(c), maxContent)]
+	zero := i2np.TunnelDataLen - len(c) - 1
+	for i := ivLen + checksumLen; i < zero; i++ {
+		body[i] = 0xff
+	}
+	copy(body[zero+1:], c)
+	if ctrl&1 != 0 {
+		var scratch [maxContent + ivLen]byte
+		sum := checksum(&body, c, &scratch)
+		copy(body[ivLen:], sum[:])
+	}
+	return body
 }

@@ -43,33 +43,13 @@ func (c *cpuClock) stop()  { c.total += c.now() - c.started }
 // transitBenchUnix is when the benchmarks' simulated clock starts.
 const transitBenchUnix = 1_800_000_000
 
-// benchBuild returns a short build message whose first record asks
-// r.ident to be a participant with receive id recv, and the path.
-func benchBuild(tb testing.TB, r, next testRouter, recv data.TunnelID, now time.Time) []byte {
-	tb.Helper()
-	hops := testPath([]testRouter{r, next}, false, data.Hash{0xee})
-	hops[0].Request.ReceiveID = recv
-	for i := range hops {
-		hops[i].Request.RequestTime = uint32(now.Unix() / 60)
-	}
-	_, recs, err := NewShortBuild(nil, hops, 4, nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	payload, err := (&i2np.ShortTunnelBuild{Records: recs}).Append(nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return payload
-}
-
 // newBenchParticipant returns a Transit holding one participant tunnel
 // (receive id 100) built the way a creator builds it.
 func newBenchParticipant(tb testing.TB, now time.Time) *Transit {
 	tb.Helper()
 	r, next := newTestRouter(tb), newTestRouter(tb)
 	tr := NewTransit(TransitConfig{Self: r.ident, Keys: r.keys, Accept: true})
-	out, err := tr.HandleBuild(data.Hash{0xc0}, i2np.TypeShortTunnelBuild, benchBuild(tb, r, next, 100, now), now, nil)
+	out, err := tr.HandleBuild(data.Hash{0xc0}, i2np.TypeShortTunnelBuild, participantBuild(tb, r, next, 100, now), now, nil)
 	if err != nil || len(out) != 1 || out[0].To != next.ident || tr.Len() != 1 {
 		tb.Fatalf("participant not built: %v, %d out, %d tunnels", err, len(out), tr.Len())
 	}
@@ -145,7 +125,7 @@ func BenchmarkTransitBuildRequest(b *testing.B) {
 		tr = NewTransit(TransitConfig{Self: r.ident, Keys: r.keys, Accept: true})
 		pool = pool[:0]
 		for i := range transitBuildPool {
-			pool = append(pool, benchBuild(b, r, next, data.TunnelID(1000+i), now))
+			pool = append(pool, participantBuild(b, r, next, data.TunnelID(1000+i), now))
 		}
 		cpu.start()
 		b.StartTimer()
