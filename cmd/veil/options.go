@@ -32,6 +32,7 @@ func routerConfig(o *config.Options, logger *slog.Logger) router.Config {
 		Share:          o.Share,
 		NTCP2Enabled:   o.NTCP2.Enabled,
 		NTCP2Published: o.NTCP2.Published,
+		SSU2:           ssu2Config(o),
 		NoIPv4:         !o.IPv4,
 		IPv6:           o.IPv6,
 		Address4:       o.Address4,
@@ -51,4 +52,47 @@ func routerConfig(o *config.Options, logger *slog.Logger) router.Config {
 		},
 		Logger: logger,
 	}
+}
+
+// ssu2Config picks the [ssu2] options. SSU2 is off unless ssu2.enabled
+// is set explicitly while its interop with i2pd is being proven (issue
+// 4); i2pd's default is on.
+func ssu2Config(o *config.Options) router.SSU2Config {
+	port := o.SSU2.Port
+	if port == 0 {
+		port = o.Port // i2pd: ssu2.port, else port
+	}
+	return router.SSU2Config{
+		Enabled:   o.SSU2.Enabled && o.Source("ssu2.enabled") != "",
+		Published: o.SSU2.Published,
+		Port:      port,
+		MTU4:      o.SSU2.MTU4,
+		MTU6:      o.SSU2.MTU6,
+	}
+}
+
+// destinations are the local destinations of tunnels.conf: one per
+// tunnel, keys from its keys= file (transient when absent), tunnel pool
+// from its inbound./outbound. options with i2pd's defaults.
+func destinations(tunnels []config.Tunnel) ([]router.DestinationConfig, error) {
+	var out []router.DestinationConfig
+	for _, t := range tunnels {
+		var p router.PoolShape
+		for _, f := range []struct {
+			key      string
+			def, max int
+			v        *int
+		}{
+			{"inbound.length", 3, 7, &p.InboundLength}, {"outbound.length", 3, 7, &p.OutboundLength},
+			{"inbound.quantity", 5, 16, &p.InboundQuantity}, {"outbound.quantity", 5, 16, &p.OutboundQuantity},
+		} {
+			n, err := t.Int(f.key, f.def, 0, f.max)
+			if err != nil {
+				return nil, err
+			}
+			*f.v = n
+		}
+		out = append(out, router.DestinationConfig{Name: t.Name, KeysFile: t.String("keys", ""), Pool: p})
+	}
+	return out, nil
 }

@@ -63,7 +63,15 @@ func runRouter(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r, err := router.New(routerConfig(opts, logger))
+	cfg := routerConfig(opts, logger)
+	tunnels, err := config.LoadTunnels(opts)
+	if err != nil {
+		return err
+	}
+	if cfg.Destinations, err = destinations(tunnels); err != nil {
+		return err
+	}
+	r, err := router.New(cfg)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ type Config struct {
 
 	NTCP2Enabled   bool
 	NTCP2Published bool
+	SSU2           SSU2Config // ssu2.go
 
 	// NoIPv4 and IPv6 are i2pd's ipv4 (default on) and ipv6 (default
 	// off) options: which address families transports use.
@@ -43,6 +44,8 @@ type Config struct {
 	// Exploratory shapes the exploratory tunnel pool (i2pd's
 	// exploratory.* options); the zero value means i2pd's defaults.
 	Exploratory PoolShape
+	// Destinations are the local destinations to host (destinations.go).
+	Destinations []DestinationConfig
 	// TunnelTestEvery is the tunnel test interval (0: the tunnel
 	// package's default); tests shorten it.
 	TunnelTestEvery time.Duration

@@ -34,6 +34,7 @@ type Router struct {
 	transit     *tunnel.Transit       // set by Run
 	tunnels     *tunnel.Tunnels       // set by Run
 	exploratory *tunnel.Pool          // set by Run
+	dests       []*namedDestination   // set by Run
 	nd          *netdbGlue            // set by Run (netdb.go)
 }
 

@@ -85,6 +85,14 @@ func (r *Router) Run(ctx context.Context) error {
 	r.mu.Lock()
 	r.transit, r.tunnels = transit, tun
 	r.mu.Unlock()
+	dests, err := r.newDestinations()
+	if err != nil {
+		closeListener(ctl)
+		return err
+	}
+	r.mu.Lock()
+	r.dests = dests
+	r.mu.Unlock()
 
 	trs, err := r.newTransports(mgr)
 	if err != nil {
@@ -131,6 +139,7 @@ func (r *Router) Run(ctx context.Context) error {
 	loops.Go(func() { r.runTransit(runCtx, transit) })
 	loops.Go(func() { tun.Run(runCtx) })
 	loops.Go(func() { r.saveProfilesEvery(runCtx, profiles) })
+	loops.Go(func() { r.runDestinations(runCtx, dests) })
 	loops.Go(func() { r.runNetDB(runCtx) })
 	loops.Go(func() {
 		r.reseedIfNeeded(runCtx, store)
@@ -192,6 +201,12 @@ func (r *Router) newTransports(mgr *transport.Manager) ([]transport.Transport, e
 		if err != nil {
 			return nil, fmt.Errorf("router: %w", err)
 		}
+		mgr.Register(t)
+		trs = append(trs, t)
+	}
+	if t, err := r.newSSU2(mgr); err != nil {
+		return nil, err
+	} else if t != nil {
 		mgr.Register(t)
 		trs = append(trs, t)
 	}

@@ -19,9 +19,17 @@ type Status struct {
 	Destinations []DestinationStatus `json:"destinations"`
 }
 
-// DestinationStatus is one local destination; the client issue gives it
-// fields.
-type DestinationStatus struct{}
+// DestinationStatus is one local destination.
+type DestinationStatus struct {
+	Name    string `json:"name"`    // its tunnels.conf section
+	Address string `json:"address"` // ….b32.i2p
+	// Leases is the number of leases of the LeaseSet2 published last (0:
+	// none yet), Published when (RFC 3339), Stores how many stores of it
+	// went to floodfills.
+	Leases    int    `json:"leases"`
+	Published string `json:"published,omitempty"`
+	Stores    uint64 `json:"stores"`
+}
 
 // RouterStatus describes the router itself.
 type RouterStatus struct {
@@ -110,7 +118,7 @@ const (
 // set up.
 func (r *Router) Status() Status {
 	r.mu.Lock()
-	ri, store, mgr, started, transit, tun := r.ri, r.netdb, r.mgr, r.started, r.transit, r.tunnels
+	ri, store, mgr, started, transit, tun, dests := r.ri, r.netdb, r.mgr, r.started, r.transit, r.tunnels, r.dests
 	r.mu.Unlock()
 	st := Status{
 		Transports:   []SessionStatus{},
@@ -146,6 +154,13 @@ func (r *Router) Status() Status {
 		st.Tunnels.Builds, st.Tunnels.Pending = ts.Builds, ts.Pending
 		st.Tunnels.TestsOK, st.Tunnels.TestsFailed = ts.TestsOK, ts.TestsFailed
 		st.Tunnels.BuiltOK, st.Tunnels.BuildsFailed = ts.BuiltOK, ts.BuildsFailed
+	}
+	for _, d := range dests {
+		ds := DestinationStatus{Name: d.name, Address: d.B32(), Stores: d.Stores()}
+		if ls := d.LeaseSet(); ls != nil {
+			ds.Leases, ds.Published = len(ls.Leases), ls.Published.Time().UTC().Format(time.RFC3339)
+		}
+		st.Destinations = append(st.Destinations, ds)
 	}
 	if transit != nil {
 		st.Tunnels.Transit = transit.Len()

@@ -26,6 +26,10 @@ func TestVeilOnlyTunnels(t *testing.T) {
 		cfg.Floodfill = i < 2
 		cfg.Exploratory = PoolShape{InboundLength: 2, OutboundLength: 2, InboundQuantity: 2, OutboundQuantity: 2}
 		cfg.TunnelTestEvery = time.Second
+		if i == n-1 {
+			cfg.Destinations = []DestinationConfig{{Name: "web", KeysFile: "web.dat",
+				Pool: PoolShape{InboundLength: 2, OutboundLength: 2, InboundQuantity: 2, OutboundQuantity: 2}}}
+		}
 		r, err := New(cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -60,6 +64,26 @@ func TestVeilOnlyTunnels(t *testing.T) {
 		}
 		t.Logf("router %d: %d+%d tunnels, builds %d ok / %d failed, tests %d ok, transit %d", i,
 			len(st.Tunnels.Inbound), len(st.Tunnels.Outbound), st.Tunnels.BuiltOK, st.Tunnels.BuildsFailed, st.Tunnels.TestsOK, st.Tunnels.Transit)
+	}
+	checkLeaseSetStored(t, dirs)
+	if _, err := os.Stat(filepath.Join(dirs[n-1], "web.dat")); err != nil {
+		t.Fatalf("destination keys not saved: %v", err)
+	}
+}
+
+// TestVeilOnlyTunnels continued: the last router's destination published
+// its LeaseSet2 through its tunnels, garlic-encrypted to the floodfills,
+// which stored it.
+func checkLeaseSetStored(t *testing.T, dirs []string) {
+	t.Helper()
+	st := waitStatusFor(t, dirs[len(dirs)-1], "LeaseSet published", 30*time.Second, func(st Status) bool {
+		return len(st.Destinations) == 1 && st.Destinations[0].Leases == 2 && st.Destinations[0].Stores > 0
+	})
+	t.Logf("destination %s: %+v", st.Destinations[0].Address, st.Destinations[0])
+	for i := range 2 { // the floodfills
+		waitStatusFor(t, dirs[i], fmt.Sprintf("floodfill %d stores the LeaseSet", i), 30*time.Second, func(st Status) bool {
+			return st.NetDB.LeaseSets >= 1
+		})
 	}
 }
 

@@ -1,0 +1,222 @@
+// Package client holds local destinations: the services and clients this
+// router hosts, each with its own keys (i2pd's key-file format, so an
+// i2pd tunnel keeps its .b32.i2p address), its own tunnel pool, and its
+// LeaseSet2, built from the pool's inbound tunnels, signed, and published
+// to the floodfills closest to it through the pool's outbound tunnels,
+// garlic-encrypted to the floodfill (network-database.html, "LeaseSet
+// Storage"). End-to-end garlic and datagrams build on it.
+package client
+
+import (
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/veil-i2p/veil/internal/crypto"
+	"github.com/veil-i2p/veil/internal/data"
+	"github.com/veil-i2p/veil/internal/i2np"
+	"github.com/veil-i2p/veil/internal/keyfile"
+	"github.com/veil-i2p/veil/internal/netdb"
+	"github.com/veil-i2p/veil/internal/tunnel"
+)
+
+// LeaseSet timing. A LeaseSet2 lives as long as its last lease at most
+// (about 10 minutes); it is republished when its leases change, and a
+// few minutes before it expires in any case, never twice in the same
+// second (floodfills refuse a LeaseSet2 that is not newer).
+const (
+	republishEvery = 5 * time.Minute
+	minRepublish   = 2 * time.Second
+	publishTo      = 2 // floodfills a LeaseSet is stored at (i2pd stores at 1, Java 2–3)
+	messageLife    = time.Minute
+)
+
+// Network is what destinations need from the router.
+type Network interface {
+	Tunnels() *tunnel.Tunnels
+	Store() *netdb.Store
+}
+
+// Destination is one local destination.
+type Destination struct {
+	keys   *keyfile.PrivateKeys
+	encPub [32]byte // the LeaseSet2's X25519 key (type 4)
+	encKey [32]byte
+	pool   *tunnel.Pool
+	net    Network
+	log    *slog.Logger
+	now    func() time.Time
+
+	mu        sync.Mutex
+	ls        *data.LeaseSet2
+	published time.Time
+	gateways  string // the leases last published, to notice a change
+	stores    uint64
+}
+
+// Config configures a Destination.
+type Config struct {
+	Keys *keyfile.PrivateKeys // nil: a transient destination
+	Pool tunnel.PoolConfig
+	Log  *slog.Logger
+	Now  func() time.Time
+}
+
+// New creates a destination with its tunnel pool on net.
+func New(net Network, cfg Config) (*Destination, error) {
+	keys := cfg.Keys
+	if keys == nil {
+		var err error
+		if keys, err = keyfile.Generate(crypto.SigEdDSASHA512, crypto.EncElGamal, rand.Reader); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	priv, pub, err := crypto.GenerateX25519(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	d := &Destination{keys: keys, encKey: priv, encPub: pub, net: net, log: cfg.Log, now: cfg.Now}
+	if cfg.Pool.Name == "" {
+		cfg.Pool.Name = d.B32()
+	}
+	d.pool = net.Tunnels().NewPool(cfg.Pool)
+	return d, nil
+}
+
+// Hash is the destination's hash, its netDb key.
+func (d *Destination) Hash() data.Hash { return d.keys.Identity.Hash() }
+
+// B32 is the destination's address, "….b32.i2p".
+func (d *Destination) B32() string { h := d.Hash()
+	return h.B32() }
+
+// Pool is the destination's tunnel pool.
+func (d *Destination) Pool() *tunnel.Pool { return d.pool }
+
+// LeaseSet returns the LeaseSet2 published last, or nil.
+func (d *Destination) LeaseSet() *data.LeaseSet2 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.ls
+}
+
+// Stores counts the LeaseSet stores sent.
+func (d *Destination) Stores() uint64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.stores
+}
+
+// buildLeaseSet signs a LeaseSet2 naming leases, published now.
+func (d *Destination) buildLeaseSet(leases []tunnel.InboundLease, now time.Time) (*data.LeaseSet2, error) {
+	if len(leases) == 0 {
+		return nil, fmt.Errorf("client: no inbound tunnels")
+	}
+	ls := &data.LeaseSet2{}
+	ls.Destination = d.keys.Identity
+	ls.Published = data.SecondsOf(now)
+	last := now
+	for _, l := range leases {
+		if len(ls.Leases) == 16 {
+			break
+		}
+		ls.Leases = append(ls.Leases, data.Lease2{Gateway: l.Gateway, TunnelID: l.TunnelID, End: data.SecondsOf(l.Expires)})
+		if l.Expires.After(last) {
+			last = l.Expires
+		}
+	}
+	ls.Expires = uint16(min(last.Sub(now)/time.Second+1, 660))
+	ls.Keys = []data.EncryptionKey{{Type: crypto.EncX25519, Key: d.encPub[:]}}
+	signer, err := d.keys.Signer()
+	if err != nil {
+		return nil, err
+	}
+	if err := ls.Sign(signer); err != nil {
+		return nil, err
+	}
+	return ls, nil
+}
+
+// Maintain republishes the LeaseSet when its leases changed or it is due,
+// and returns whether it published. The router calls it every second or
+// so.
+func (d *Destination) Maintain() bool {
+	now := d.now()
+	tun := d.net.Tunnels()
+	leases := tun.Leases(d.pool)
+	key := fmt.Sprint(leases)
+	d.mu.Lock()
+	changed := key != d.gateways
+	due := now.Sub(d.published) >= republishEvery
+	recent := now.Sub(d.published) < minRepublish
+	d.mu.Unlock()
+	if len(leases) == 0 || recent || (!changed && !due) {
+		return false
+	}
+	ls, err := d.buildLeaseSet(leases, now)
+	if err != nil {
+		d.log.Debug("client: LeaseSet", "dest", d.B32(), "err", err)
+		return false
+	}
+	n := d.publish(ls, leases, now)
+	d.mu.Lock()
+	d.ls, d.published, d.gateways = ls, now, key
+	d.stores += uint64(n)
+	d.mu.Unlock()
+	return n > 0
+}
+
+// publish stores ls at the floodfills closest to the destination's
+// routing key: a DatabaseStore with a reply token (acknowledged down one
+// of our inbound tunnels), garlic-encrypted to the floodfill's router key,
+// sent through one of the pool's outbound tunnels. It returns how many
+// stores went out.
+func (d *Destination) publish(ls *data.LeaseSet2, leases []tunnel.InboundLease, now time.Time) int {
+	rk := netdb.RoutingKey(d.Hash(), now)
+	sent := 0
+	for i, ff := range d.net.Store().Closest(rk, publishTo, true, nil) {
+		reply := leases[i%len(leases)]
+		ds := &i2np.DatabaseStore{Key: d.Hash(), Type: i2np.StoreLeaseSet2, Data: ls.Bytes(),
+			ReplyToken: nonzero32(), ReplyTunnel: reply.TunnelID, ReplyGateway: reply.Gateway}
+		payload, err := ds.Append(nil)
+		if err != nil {
+			d.log.Debug("client: LeaseSet store", "err", err)
+			return sent
+		}
+		var ffKey [32]byte
+		copy(ffKey[:], ff.Identity.EncryptionPublicKey())
+		h := i2np.Header{Type: i2np.TypeDatabaseStore, ID: nonzero32(), Expiration: now.Add(messageLife)}
+		g, err := i2np.SealRouterGarlic(&ffKey, h, payload, now, nil)
+		if err != nil {
+			d.log.Debug("client: LeaseSet garlic", "err", err)
+			continue
+		}
+		gh := i2np.Header{Type: i2np.TypeGarlic, ID: nonzero32(), Expiration: now.Add(messageLife)}
+		if err := d.net.Tunnels().Send(d.pool, tunnel.Delivery{Type: tunnel.DeliveryRouter, To: ff.Hash()}, gh, g); err != nil {
+			d.log.Debug("client: LeaseSet not sent", "floodfill", ff.Hash().String(), "err", err)
+			continue
+		}
+		sent++
+		d.log.Debug("client: LeaseSet stored", "dest", d.B32(), "floodfill", ff.Hash().String(), "leases", len(ls.Leases))
+	}
+	return sent
+}
+
+// nonzero32 is a random nonzero uint32.
+func nonzero32() uint32 {
+	var b [4]byte
+	for {
+		rand.Read(b[:])
+		if v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]); v != 0 {
+			return v
+		}
+	}
+}

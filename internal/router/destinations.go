@@ -1,0 +1,114 @@
+package router
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/veil-i2p/veil/internal/client"
+	"github.com/veil-i2p/veil/internal/crypto"
+	"github.com/veil-i2p/veil/internal/keyfile"
+	"github.com/veil-i2p/veil/internal/netdb"
+	"github.com/veil-i2p/veil/internal/tunnel"
+)
+
+// Local destinations, one per tunnel of tunnels.conf for now: keys from
+// the tunnel's keys file (created if missing, in i2pd's format), a tunnel
+// pool shaped by its inbound./outbound. options, and a LeaseSet2 kept
+// published. Their traffic comes with the garlic and client issues.
+
+// DestinationConfig is one local destination.
+type DestinationConfig struct {
+	Name string
+	// KeysFile is the private keys file (relative to the data folder);
+	// "" means a transient destination, new at every start.
+	KeysFile string
+	Pool     PoolShape
+}
+
+// destinationEvery is how often destinations check their LeaseSet.
+const destinationEvery = time.Second
+
+// routerNet gives destinations the router's tunnels and netDb.
+type routerNet struct{ r *Router }
+
+func (n routerNet) Tunnels() *tunnel.Tunnels {
+	n.r.mu.Lock()
+	defer n.r.mu.Unlock()
+	return n.r.tunnels
+}
+
+func (n routerNet) Store() *netdb.Store {
+	n.r.mu.Lock()
+	defer n.r.mu.Unlock()
+	return n.r.netdb
+}
+
+// newDestinations opens the configured destinations.
+func (r *Router) newDestinations() ([]*namedDestination, error) {
+	var out []*namedDestination
+	for _, dc := range r.cfg.Destinations {
+		var keys *keyfile.PrivateKeys
+		if dc.KeysFile != "" {
+			path := dc.KeysFile
+			if !filepath.IsAbs(path) {
+				path = filepath.Join(r.cfg.DataDir, path)
+			}
+			k, created, err := keyfile.LoadOrCreate(path, func() (*keyfile.PrivateKeys, error) {
+				// i2pd's default for tunnel keys: Ed25519, and the
+				// unused ElGamal field of a Destination.
+				return keyfile.Generate(crypto.SigEdDSASHA512, crypto.EncElGamal, rand.Reader)
+			})
+			if err != nil {
+				return nil, fmt.Errorf("router: destination %s: %w", dc.Name, err)
+			}
+			keys = k
+			if created {
+				r.log.Info("router: destination keys created", "name", dc.Name, "file", path)
+			}
+		}
+		p := dc.Pool
+		if p == (PoolShape{}) {
+			l, q := tunnel.DefaultClientLength, tunnel.DefaultClientQuantity
+			p = PoolShape{InboundLength: l, OutboundLength: l, InboundQuantity: q, OutboundQuantity: q}
+		}
+		d, err := client.New(routerNet{r}, client.Config{
+			Keys: keys, Log: r.log, Now: r.cfg.now,
+			Pool: tunnel.PoolConfig{Name: dc.Name, InboundLength: p.InboundLength, OutboundLength: p.OutboundLength,
+				InboundQuantity: p.InboundQuantity, OutboundQuantity: p.OutboundQuantity},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("router: destination %s: %w", dc.Name, err)
+		}
+		r.log.Info("router: destination", "name", dc.Name, "address", d.B32())
+		out = append(out, &namedDestination{name: dc.Name, Destination: d})
+	}
+	return out, nil
+}
+
+// namedDestination is a destination with its tunnels.conf name.
+type namedDestination struct {
+	name string
+	*client.Destination
+}
+
+// runDestinations keeps the destinations' LeaseSets published.
+func (r *Router) runDestinations(ctx context.Context, ds []*namedDestination) {
+	if len(ds) == 0 {
+		return
+	}
+	t := time.NewTicker(destinationEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			for _, d := range ds {
+				d.Maintain()
+			}
+		}
+	}
+}
