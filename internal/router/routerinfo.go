@@ -51,7 +51,11 @@ func buildRouterInfo(cfg *Config, keys *keyfile.PrivateKeys, ntcp2 *keyfile.Stat
 			ri.Addresses = append(ri.Addresses, a)
 		}
 	}
-	ri.Options.Set("caps", routerCaps(cfg, reachable))
+	ssu2Reachable, err := addSSU2Addresses(cfg, ri, port)
+	if err != nil {
+		return nil, err
+	}
+	ri.Options.Set("caps", routerCaps(cfg, reachable || ssu2Reachable))
 	ri.Options.Set("netId", strconv.Itoa(cfg.NetID))
 	ri.Options.Set("router.version", RouterVersion)
 	signer, err := keys.Signer()

@@ -1,9 +1,12 @@
 package transport
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -181,11 +184,13 @@ func hasUsableHost(ri *data.RouterInfo) bool {
 	return false
 }
 
-// dial tries each registered transport that can reach ri, in order.
+// dial tries each registered transport that can reach ri, cheapest
+// first (dialOrder).
 func (m *Manager) dial(ctx context.Context, ri *data.RouterInfo) (Session, error) {
 	m.trMu.RLock()
 	trs := append([]Transport(nil), m.transports...)
 	m.trMu.RUnlock()
+	dialOrder(trs, ri)
 	var errs []error
 	for _, t := range trs {
 		if !t.CanDial(ri) {
@@ -268,4 +273,23 @@ func (b *backoffTable) expireLocked(now time.Time) {
 			delete(b.m, h)
 		}
 	}
+}
+
+// dialOrder sorts transports by the cost the peer gives its addresses
+// for each (the lowest cost of an address with a host whose style names
+// the transport: "NTCP2" or "NTCP" for NTCP2, "SSU2" or "SSU" for SSU2),
+// keeping the registration order between equals and for transports the
+// peer publishes nothing for. i2pd publishes NTCP2 at cost 3 and SSU2 at
+// 8, so its routers are dialled over NTCP2 when both are possible.
+func dialOrder(trs []Transport, ri *data.RouterInfo) {
+	cost := func(t Transport) int {
+		best := 256
+		for _, a := range ri.Addresses {
+			if a.Host() != "" && strings.HasPrefix(t.Name(), a.Transport) {
+				best = min(best, int(a.Cost))
+			}
+		}
+		return best
+	}
+	slices.SortStableFunc(trs, func(a, b Transport) int { return cmp.Compare(cost(a), cost(b)) })
 }
