@@ -43,7 +43,13 @@ type veilStatus struct {
 		Floodfill  bool              `json:"floodfill"`
 		Counters   veilNetDBCounters `json:"counters"` // netdb_test.go
 	} `json:"netdb"`
-	Tunnels veilTunnels `json:"tunnels"`
+	Tunnels      veilTunnels `json:"tunnels"`
+	Destinations []struct {
+		Name    string `json:"name"`
+		Address string `json:"address"`
+		Leases  int    `json:"leases"`
+		Stores  uint64 `json:"stores"`
+	} `json:"destinations"`
 }
 
 // veilSession is one entry of veilStatus.Transports.

@@ -66,9 +66,14 @@ func TestTunnelsI2pd(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// One server tunnel, so veil hosts a destination and publishes its
+	// LeaseSet2 through its tunnels to the i2pd floodfills.
+	tunconf := filepath.Join(vdir, "tunnels.conf")
+	writeFile(t, tunconf, []byte("[web]\ntype = server\nhost = 127.0.0.1\nport = 8080\nkeys = web.dat\n"+
+		"inbound.length = 2\noutbound.length = 2\ninbound.quantity = 2\noutbound.quantity = 2\n"))
 	v := startVeilNetns(t, n, nsV, "--datadir="+vdir, "--host="+addrV, "--port="+strconv.Itoa(ntcp2VeilPort),
 		"--netid="+strconv.Itoa(netID), "--ntcp2.published=true", "--ssu2.enabled=false", "--loglevel=debug",
-		"--reseed.threshold=0")
+		"--reseed.threshold=0", "--tunconf="+tunconf)
 	if _, err := v.waitLog(regexp.MustCompile(`msg="router running"`), 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -175,6 +180,24 @@ func TestTunnelsI2pd(t *testing.T) {
 	t.Logf("netDb lookups through tunnels: %d sent, %d encrypted answers", nd.TunneledQueries, nd.EncryptedAnswers)
 	if nd.TunneledQueries > 0 && nd.EncryptedAnswers == 0 {
 		t.Errorf("no tunneled lookup was answered (%d sent)", nd.TunneledQueries)
+	}
+
+	// veil's destination's LeaseSet2 reached an i2pd floodfill (it is
+	// stored at the two closest; i2pd floods it to the others).
+	if len(st.Destinations) != 1 || st.Destinations[0].Stores == 0 {
+		t.Errorf("veil's destination: %+v", st.Destinations)
+	} else {
+		b32 := strings.TrimSuffix(st.Destinations[0].Address, ".b32.i2p")
+		found := false
+		for _, r := range routers[:2] {
+			if page, err := r.ConsoleGet("/?page=leasesets"); err == nil && strings.Contains(page, b32) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no i2pd floodfill lists veil's LeaseSet %s", b32)
+		}
+		t.Logf("veil destination %s: %d leases, %d stores, listed by an i2pd floodfill: %v", b32, st.Destinations[0].Leases, st.Destinations[0].Stores, found)
 	}
 
 	// 3. i2pd builds through veil: transit at veil, and a console lists it.
