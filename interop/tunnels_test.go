@@ -71,16 +71,27 @@ func TestTunnelsI2pd(t *testing.T) {
 	tunconf := filepath.Join(vdir, "tunnels.conf")
 	writeFile(t, tunconf, []byte("[web]\ntype = server\nhost = 127.0.0.1\nport = 8080\nkeys = web.dat\n"+
 		"inbound.length = 2\noutbound.length = 2\ninbound.quantity = 2\noutbound.quantity = 2\n"))
-	v := startVeilNetns(t, n, nsV, "--datadir="+vdir, "--host="+addrV, "--port="+strconv.Itoa(ntcp2VeilPort),
-		"--netid="+strconv.Itoa(netID), "--ntcp2.published=true", "--ssu2.enabled=false", "--loglevel=debug",
-		"--reseed.threshold=0", "--tunconf="+tunconf)
-	if _, err := v.waitLog(regexp.MustCompile(`msg="router running"`), 30*time.Second); err != nil {
+	args := []string{"--datadir=" + vdir, "--host=" + addrV, "--port=" + strconv.Itoa(ntcp2VeilPort),
+		"--netid=" + strconv.Itoa(netID), "--ntcp2.published=true", "--ssu2.enabled=false", "--loglevel=debug",
+		"--reseed.threshold=0", "--tunconf=" + tunconf}
+	// veil's identity first, so the i2pd routers can be seeded with it and
+	// be up before veil builds: builds through a router still starting
+	// would time out and count against the success ratio.
+	first := startVeilNetns(t, n, nsV, args...)
+	if _, err := first.waitLog(regexp.MustCompile(`msg="router running"`), 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	veilRI, veilHash := checkVeilRouterInfo(t, v, vdir, addrV)
+	veilRI, veilHash := checkVeilRouterInfo(t, first, vdir, addrV)
+	if err := first.stop(); err != nil {
+		t.Fatal(err)
+	}
 	routers := make([]*i2pdtest.Router, nI2pd)
 	for i := range cfgs {
 		routers[i] = startSeeded(t, cfgs[i], append(others(ris, i), veilRI)...)
+	}
+	v := startVeilNetns(t, n, nsV, args...)
+	if _, err := v.waitLog(regexp.MustCompile(`msg="router running"`), 30*time.Second); err != nil {
+		t.Fatal(err)
 	}
 	tStart := time.Now()
 	t.Logf("veil %s and %d i2pd up after %v", veilHash, nI2pd, since(t0))
