@@ -112,6 +112,28 @@ func DupKey(key *[16]byte, msg *[i2np.TunnelDataLen]byte) uint64 {
 // filter drops entries after 10–20.
 const DefaultDupPeriod = 10 * time.Minute
 
+// DefaultDupCapacity is the capacity of the DupFilter of a router with no
+// transit bandwidth limit: 1<<18 messages a period (2 × 640 KiB), enough
+// for about 450 KB/s of transit traffic sustained.
+const DefaultDupCapacity = 1 << 18
+
+// DupCapacity is the capacity, per DefaultDupPeriod, to give the DupFilter
+// of a router whose transit traffic is limited to shareBytes a second:
+// every tunnel message the share lets through in a period and a second's
+// burst. A Bloom filter past its capacity drops good messages as
+// duplicates (at twice it about 3%, at four times 40%), and a tunnel's
+// creator could push it there on purpose; sized for the share, which is
+// taken before the filter, it stays near its false-positive rate (about
+// 2e-4) whatever the traffic. 0 (no limit) means DefaultDupCapacity. At
+// most replay.MaxCapacity (a share of about 14 MB/s; 2 × 20 MiB).
+func DupCapacity(shareBytes int) int {
+	if shareBytes <= 0 {
+		return DefaultDupCapacity
+	}
+	secs := int(DefaultDupPeriod/time.Second) + 1
+	return min(shareBytes/i2np.TunnelDataMsgLen*secs+secs, replay.MaxCapacity)
+}
+
 // DupFilter is the router-wide duplicate filter over every tunnel it takes
 // part in: a decaying Bloom filter (internal/replay) of DupKey. Safe for
 // concurrent use.

@@ -148,7 +148,7 @@ func NewTransit(cfg TransitConfig) *Transit {
 		cfg:     cfg,
 		builds:  ratelimit.New[data.Hash](cfg.BuildRate, cfg.BuildBurst, 4096, false),
 		records: replay.NewFilter(requestPast, 1<<16),
-		dup:     NewDupFilter(randomKey16(), DefaultDupPeriod, 1<<18),
+		dup:     NewDupFilter(randomKey16(), DefaultDupPeriod, DupCapacity(cfg.ShareBytes)),
 		tunnels: make(map[data.TunnelID]*transitTunnel),
 	}
 }

@@ -1,12 +1,14 @@
 package tunnel
 
 import (
+	"encoding/binary"
 	"errors"
 	"testing"
 	"time"
 
 	"github.com/veil-i2p/veil/internal/data"
 	"github.com/veil-i2p/veil/internal/i2np"
+	"github.com/veil-i2p/veil/internal/replay"
 )
 
 // shortBuild returns the ShortTunnelBuild payload of hops, every record
@@ -261,5 +263,44 @@ func TestTransitDropsData(t *testing.T) {
 	}
 	if tr.Len() != 2 {
 		t.Fatalf("%d tunnels held, want 2", tr.Len())
+	}
+}
+
+// TestTransitDupFilterSized: the duplicate filter is sized for the
+// transit share, so a tunnel's creator sending at the full share for two
+// filter periods (the worst case for a Bloom filter: as many distinct
+// messages as it holds) loses almost none as false duplicates; and its
+// memory follows the share, within replay's bound.
+func TestTransitDupFilterSized(t *testing.T) {
+	const share = 32 << 10 // bytes/s
+	if DupCapacity(0) != DefaultDupCapacity || DupCapacity(1<<40) != replay.MaxCapacity {
+		t.Fatal("DupCapacity bounds")
+	}
+	for _, s := range []int{share, 48 << 10, 2 << 20} {
+		if c, need := DupCapacity(s), s/i2np.TunnelDataMsgLen*int(DefaultDupPeriod/time.Second); c < need || c > 2*need {
+			t.Fatalf("share %d B/s: capacity %d for %d messages a period", s, c, need)
+		}
+	}
+
+	hop, next := newTestRouter(t), newTestRouter(t)
+	now := time.Unix(1_800_000_000, 0)
+	tr := NewTransit(TransitConfig{Self: hop.ident, Keys: hop.keys, Accept: true, ShareBytes: share})
+	if _, err := tr.HandleBuild(data.Hash{1}, i2np.TypeShortTunnelBuild, participantBuild(t, hop, next, 100, now), now, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Just under the share's rate, so the limiter never refuses.
+	step := time.Second * i2np.TunnelDataMsgLen * 101 / (share * 100)
+	n := int(2 * DefaultDupPeriod / step)
+	msg := make([]byte, i2np.TunnelDataMsgLen)
+	for i := range n {
+		binary.BigEndian.PutUint32(msg, 100)
+		binary.LittleEndian.PutUint64(msg[4:], uint64(i))
+		now = now.Add(step)
+		tr.HandleTunnelData(data.Hash{2}, msg, now, nil)
+	}
+	c := tr.Counters()
+	t.Logf("%d messages at %d B/s over %v: %d dropped as duplicates, %d over the share", n, share, 2*DefaultDupPeriod, c.Duplicate, c.OverShare)
+	if c.DataIn != uint64(n) || c.OverShare != 0 || c.Duplicate*1000 > uint64(n) {
+		t.Fatalf("counters %+v", c)
 	}
 }

@@ -14,6 +14,11 @@ import (
 // fuzzTransitUnix is the fuzz targets' clock, and their requests' time.
 const fuzzTransitUnix = 1_800_000_000
 
+// fuzzShare is the fuzz Transits' bandwidth share: a burst of 63 tunnel
+// messages, and a duplicate filter a seventh the default's size, which a
+// Transit made anew for every input allocates.
+const fuzzShare = 64 << 10
+
 // fuzzRouter is a hop with fixed keys, so that a build made for it in one
 // fuzzing process opens in every other (seeds travel between them).
 func fuzzRouter(tb testing.TB, seed byte) testRouter {
@@ -54,7 +59,7 @@ func FuzzHandleBuild(f *testing.F) {
 	f.Fuzz(func(t *testing.T, sel byte, payload []byte) {
 		types := [...]uint8{i2np.TypeTunnelBuild, i2np.TypeVariableTunnelBuild, i2np.TypeShortTunnelBuild}
 		typ := types[int(sel)%len(types)]
-		tr := NewTransit(TransitConfig{Self: hop.ident, Keys: hop.keys, Accept: sel&0x80 == 0})
+		tr := NewTransit(TransitConfig{Self: hop.ident, Keys: hop.keys, Accept: sel&0x80 == 0, ShareBytes: fuzzShare})
 		from := data.Hash{0xc0}
 		out, err := tr.HandleBuild(from, typ, bytes.Clone(payload), now, nil)
 		c := tr.Counters()
@@ -132,7 +137,7 @@ func FuzzHandleTunnelData(f *testing.F) {
 	addMsgs([]byte{0}, []byte{1 << 5}, []byte{2 << 6}, []byte{2 << 2})
 
 	f.Fuzz(func(t *testing.T, in []byte) {
-		tr := NewTransit(TransitConfig{Self: hop.ident, Keys: hop.keys, Accept: true})
+		tr := NewTransit(TransitConfig{Self: hop.ident, Keys: hop.keys, Accept: true, ShareBytes: fuzzShare})
 		for _, p := range builds {
 			if _, err := tr.HandleBuild(data.Hash{0xc0}, i2np.TypeShortTunnelBuild, bytes.Clone(p), start, nil); err != nil {
 				t.Fatal(err)
