@@ -11,6 +11,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -26,7 +28,8 @@ import (
 const (
 	transitReadyWait = 5 * time.Minute // tunnels built, LeaseSet found, first fetch done
 	transitFileSize  = 1 << 20
-	transitRounds    = 5
+	transitRounds    = 20 // fetches per path, in blocks of transitBlock
+	transitBlock     = transitRounds / 2
 	transitFetchWait = 90 * time.Second
 	transitHTTPPort  = 8080
 	transitViaVeil   = 7001
@@ -47,9 +50,17 @@ const (
 // builds in both roles (as outbound endpoint its reply travels back in
 // one-time garlic through a TunnelGateway) and run both data paths.
 //
-// The test fetches a 1 MiB file through each client tunnel, alternating,
-// transitRounds times, checks every byte, and reports the median times
-// and their ratio (veil / i2pd; below 1 means veil's path was faster).
+// The test fetches a 1 MiB file through each client tunnel transitRounds
+// times, in blocks of transitBlock fetches through one path ordered veil,
+// i2pd, i2pd, veil (so that a drift over the run weighs on both alike),
+// checks every byte, and reports the median times and their ratio (veil /
+// i2pd; below 1 means veil's path was faster). It also reads the CPU time
+// of the veil process and of r2 around each block (/proc/PID/stat), and
+// reports each one's CPU seconds per GB it relayed (the file's bytes; the
+// small requests and ACKs the other way are in the CPU, not the bytes),
+// raw and less its own idle rate measured during the other path's blocks,
+// and the ratio veil / i2pd. Only the fetches are asserted: the figures
+// depend on the machine.
 func TestTransitI2pd(t *testing.T) {
 	i2pdtest.Require(t)
 	veil(t)
@@ -151,25 +162,53 @@ func TestTransitI2pd(t *testing.T) {
 		}
 	}
 
-	// 5. Side by side.
-	var viaVeil, viaI2pd []time.Duration
-	for round := range transitRounds {
-		for _, p := range []int{transitViaVeil, transitViaI2pd} {
+	// 5. Side by side, with the CPU each relay spends.
+	pids := map[int]int{transitViaVeil: v.cmd.Process.Pid, transitViaI2pd: routers[2].PID()}
+	tick := clockTick(t)
+	var (
+		times = map[int][]time.Duration{}
+		wall  = map[int]time.Duration{}    // by path: time its blocks took
+		cpu   = map[[2]int]time.Duration{} // by {path, relay's port}: CPU of that relay during that path's blocks
+	)
+	for _, p := range []int{transitViaVeil, transitViaI2pd, transitViaI2pd, transitViaVeil} {
+		before := map[int]time.Duration{}
+		for relay, pid := range pids {
+			before[relay] = procCPU(t, pid, tick)
+		}
+		t0 := time.Now()
+		for range transitBlock {
 			d, err := fetch(p)
 			if err != nil {
-				t.Fatalf("round %d port %d: %v", round, p, err)
+				t.Fatalf("port %d, fetch %d: %v", p, len(times[p])+1, err)
 			}
-			if p == transitViaVeil {
-				viaVeil = append(viaVeil, d)
-			} else {
-				viaI2pd = append(viaI2pd, d)
-			}
+			times[p] = append(times[p], d)
+		}
+		wall[p] += time.Since(t0)
+		for relay, pid := range pids {
+			cpu[[2]int{p, relay}] += procCPU(t, pid, tick) - before[relay]
 		}
 	}
+	viaVeil, viaI2pd := times[transitViaVeil], times[transitViaI2pd]
 	mv, mi := median(viaVeil), median(viaI2pd)
 	t.Logf("1 MiB through the explicit peer, %d rounds: veil median %v (%.0f KiB/s), i2pd median %v (%.0f KiB/s), ratio veil/i2pd %.2f",
 		transitRounds, mv.Round(time.Millisecond), kibps(mv), mi.Round(time.Millisecond), kibps(mi), float64(mv)/float64(mi))
 	t.Logf("all times: veil %v, i2pd %v", viaVeil, viaI2pd)
+	gb := float64(transitFileSize) * transitRounds / 1e9
+	perGB := func(relay, other int) (raw, net float64) {
+		busy, idle := cpu[[2]int{relay, relay}], cpu[[2]int{other, relay}]
+		rest := time.Duration(float64(idle) * wall[relay].Seconds() / wall[other].Seconds())
+		return busy.Seconds() / gb, (busy - rest).Seconds() / gb
+	}
+	vRaw, vNet := perGB(transitViaVeil, transitViaI2pd)
+	iRaw, iNet := perGB(transitViaI2pd, transitViaVeil)
+	t.Logf("CPU while relaying %.1f MB (clock tick %v): veil %v busy, %v idle; i2pd r2 %v busy, %v idle",
+		gb*1e3, tick, cpu[[2]int{transitViaVeil, transitViaVeil}], cpu[[2]int{transitViaI2pd, transitViaVeil}],
+		cpu[[2]int{transitViaI2pd, transitViaI2pd}], cpu[[2]int{transitViaVeil, transitViaI2pd}])
+	t.Logf("CPU s per GB relayed: veil %.1f, i2pd %.1f, ratio veil/i2pd %.2f; less idle: veil %.1f, i2pd %.1f, ratio %.2f",
+		vRaw, iRaw, vRaw/iRaw, vNet, iNet, vNet/iNet)
+	if cpu[[2]int{transitViaVeil, transitViaVeil}] <= 0 || cpu[[2]int{transitViaI2pd, transitViaI2pd}] <= 0 {
+		t.Error("a relay used no CPU while relaying: /proc/PID/stat read wrong?")
+	}
 
 	// 6. Evidence from both sides: veil carries transit tunnels and data;
 	// r1's console lists a tunnel through veil.
@@ -228,6 +267,41 @@ func fetchThrough(n *i2pdtest.Network, ns, addr string, want []byte) (time.Durat
 		return 0, fmt.Errorf("got %d bytes (sha256 %x), want %d", len(got), sha256.Sum256(got), len(want))
 	}
 	return d, nil
+}
+
+// clockTick is the unit of /proc/PID/stat's CPU times (USER_HZ, from
+// getconf CLK_TCK; Linux has used 100 on every architecture for years, so
+// that is assumed if getconf fails).
+func clockTick(t *testing.T) time.Duration {
+	out, err := exec.Command("getconf", "CLK_TCK").Output()
+	hz, err2 := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil || err2 != nil || hz <= 0 {
+		t.Logf("getconf CLK_TCK: %v %v; assuming 100 Hz", err, err2)
+		hz = 100
+	}
+	return time.Second / time.Duration(hz)
+}
+
+// procCPU is the CPU time (user + system, all threads) process pid has
+// used, from /proc/pid/stat: utime and stime are fields 14 and 15, counted
+// after the command name, which is in parentheses and may hold spaces.
+func procCPU(t *testing.T, pid int, tick time.Duration) time.Duration {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.LastIndexByte(b, ')')
+	f := strings.Fields(string(b[i+1:])) // from field 3, the state
+	if i < 0 || len(f) < 13 {
+		t.Fatalf("/proc/%d/stat: %q", pid, b)
+	}
+	utime, err1 := strconv.ParseInt(f[14-3], 10, 64)
+	stime, err2 := strconv.ParseInt(f[15-3], 10, 64)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("/proc/%d/stat: %v %v", pid, err1, err2)
+	}
+	return time.Duration(utime+stime) * tick
 }
 
 func median(ds []time.Duration) time.Duration {
