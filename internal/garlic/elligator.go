@@ -1,6 +1,7 @@
 package garlic
 
 import (
+	"crypto/ecdh"
 	cryptorand "crypto/rand"
 	"errors"
 	"fmt"
@@ -135,9 +136,26 @@ func aboveHalfP(b *[32]byte) bool {
 }
 
 // elligatorKey is an ephemeral X25519 key pair with the representative
-// that goes on the wire (random top bits included).
+// that goes on the wire (random top bits included). The private key is a
+// crypto/ecdh key so that each DH with it costs one scalar multiplication
+// (crypto.X25519 would redo the public key every time).
 type elligatorKey struct {
-	priv, pub, rep [32]byte
+	priv     *ecdh.PrivateKey
+	pub, rep [32]byte
+}
+
+// dh is X25519 with the key; it fails for a low-order peer key (all-zero
+// output), as crypto.X25519 does.
+func (k *elligatorKey) dh(peer []byte) ([]byte, error) {
+	p, err := ecdh.X25519().NewPublicKey(peer)
+	if err != nil {
+		return nil, fmt.Errorf("garlic: x25519: %w", err)
+	}
+	ss, err := k.priv.ECDH(p)
+	if err != nil {
+		return nil, crypto.ErrLowOrderPoint
+	}
+	return ss, nil
 }
 
 // maxElligatorTries bounds the key generation loop: each try succeeds
@@ -150,21 +168,23 @@ const maxElligatorTries = 128
 // ("ENCODE_ELG2").
 func generateElligatorKey(rand io.Reader) (elligatorKey, error) {
 	var k elligatorKey
+	var seed [33]byte // private key, then the coin for the representative
+	defer clear(seed[:])
 	for range maxElligatorTries {
-		priv, pub, err := crypto.GenerateX25519(rand)
+		if _, err := io.ReadFull(orRand(rand), seed[:]); err != nil {
+			return k, fmt.Errorf("garlic: ephemeral key: %w", err)
+		}
+		priv, err := ecdh.X25519().NewPrivateKey(seed[:32])
 		if err != nil {
 			return k, fmt.Errorf("garlic: ephemeral key: %w", err)
 		}
-		var coin [1]byte
-		if _, err := io.ReadFull(orRand(rand), coin[:]); err != nil {
-			return k, fmt.Errorf("garlic: ephemeral key: %w", err)
-		}
-		rep, ok := elligatorEncode(&pub, coin[0]&1 == 1)
+		pub := [32]byte(priv.PublicKey().Bytes())
+		coin := seed[32]
+		rep, ok := elligatorEncode(&pub, coin&1 == 1)
 		if !ok {
-			clear(priv[:])
 			continue
 		}
-		rep[31] |= coin[0] & 0xc0
+		rep[31] |= coin & 0xc0
 		k.priv, k.pub, k.rep = priv, pub, rep
 		return k, nil
 	}

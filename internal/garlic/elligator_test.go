@@ -124,8 +124,7 @@ func TestGenerateElligatorKey(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pub, err := crypto.X25519Public(k.priv[:])
-		if err != nil || pub != k.pub {
+		if !bytes.Equal(k.priv.PublicKey().Bytes(), k.pub[:]) {
 			t.Fatalf("public key %x does not match private key", k.pub)
 		}
 		got, ok := elligatorDecode(&k.rep)
