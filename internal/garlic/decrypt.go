@@ -3,6 +3,7 @@ package garlic
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"time"
 
 	"github.com/veil-i2p/veil/internal/crypto"
@@ -52,14 +53,20 @@ func (e *Engine) decrypt(now time.Time, body []byte) (*Message, error) {
 		e.mu.Unlock()
 	}
 	if e.elg != nil {
-		if m, ok, err := e.decryptElGamal(now, body); ok {
+		if m, ok, err := e.openElGamalES(now, body); ok {
 			return m, err
 		}
 	}
 	if len(body) < nsFixedLen+blockHeaderLen+4 { // a New Session holds a DateTime
 		return nil, errorf(ErrDecrypt, "decrypt", "unknown tag, %d bytes", len(body))
 	}
-	return e.openNS(now, body)
+	m, err := e.openNS(now, body)
+	if e.elg != nil && errors.Is(err, ErrDecrypt) && len(body)%16 == 2 {
+		// Ratchet first: it costs one X25519 to rule out, ElGamal a
+		// 2048-bit exponentiation.
+		return e.openElGamalNS(now, body)
+	}
+	return m, err
 }
 
 // openESLocked opens an Existing Session message under ref.

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/veil-i2p/veil/internal/crypto"
+	"github.com/veil-i2p/veil/internal/data"
 	"github.com/veil-i2p/veil/internal/i2np"
 	"github.com/veil-i2p/veil/internal/noise"
 	"github.com/veil-i2p/veil/internal/replay"
@@ -232,7 +233,7 @@ func New(cfg Config) (*Engine, error) {
 		e.inits[t] = initState(t, &pub)
 	}
 	if cfg.ElGamal != nil {
-		if e.elg, err = newElGamalIn(cfg.ElGamal); err != nil {
+		if e.elg, err = newElGamalIn(cfg.ElGamal, e.limits.ElGamalTags); err != nil {
 			return nil, err
 		}
 	}
@@ -267,4 +268,18 @@ func (e *Engine) Stats() Stats {
 		s.ElGamalTags = e.elg.tagCount()
 	}
 	return s
+}
+
+// RemoteFor picks the key of ls to encrypt to: the first, in the
+// LeaseSet's order of preference, of a type this package sends to (the
+// ratchet types 4-7, and ElGamal if elgamal). This is how the ML-KEM
+// hybrid is negotiated: a LeaseSet listing type 6 before 4 gets a hybrid
+// New Session, one listing 4 (i2pd 2.45) plain X25519.
+func RemoteFor(ls *data.LeaseSet2, elgamal bool) (Remote, bool) {
+	for _, k := range ls.Keys {
+		if ratchetType(k.Type) && len(k.Key) == keyLen || elgamal && k.Type == crypto.EncElGamal && len(k.Key) == crypto.ElGamalKeyLen {
+			return Remote{Type: k.Type, Key: k.Key}, true
+		}
+	}
+	return Remote{}, false
 }
