@@ -32,6 +32,7 @@ type Transit struct {
 
 	mu      sync.Mutex
 	tunnels map[data.TunnelID]*transitTunnel
+	byPrev  map[data.Hash]int // transit tunnels per requesting peer
 	cnt     TransitCounters
 }
 
@@ -103,6 +104,7 @@ type transitTunnel struct {
 	mu sync.Mutex // guards gw and ep, which belong to one goroutine at a time
 
 	role    Role
+	from    data.Hash // the peer that sent the build request
 	recvID  data.TunnelID
 	nextID  data.TunnelID
 	next    data.Hash
@@ -150,6 +152,7 @@ func NewTransit(cfg TransitConfig) *Transit {
 		records: replay.NewFilter(requestPast, 1<<16),
 		dup:     NewDupFilter(randomKey16(), DefaultDupPeriod, DupCapacity(cfg.ShareBytes)),
 		tunnels: make(map[data.TunnelID]*transitTunnel),
+		byPrev:  make(map[data.Hash]int),
 	}
 }
 
@@ -186,6 +189,9 @@ func (t *Transit) Expire(now time.Time) {
 	for id, tt := range t.tunnels {
 		if now.After(tt.expires) {
 			delete(t.tunnels, id)
+			if t.byPrev[tt.from]--; t.byPrev[tt.from] <= 0 {
+				delete(t.byPrev, tt.from)
+			}
 			continue
 		}
 		if tt.ep != nil {
@@ -304,7 +310,8 @@ func (t *Transit) admit(from data.Hash, hr *HopRequest, now time.Time) (byte, []
 	t.cnt.Requests++
 	_, dup := t.tunnels[hr.ReceiveID]
 	avail, ok := t.bandwidthFor(hr.Options)
-	if !ok || !t.cfg.Accept || dup || len(t.tunnels) >= t.cfg.MaxTunnels || (hr.NextID == 0 && hr.Role() != OutboundEndpoint) {
+	if !ok || !t.cfg.Accept || dup || len(t.tunnels) >= t.cfg.MaxTunnels || t.byPrev[from] >= t.perPeerMax() ||
+		(hr.NextID == 0 && hr.Role() != OutboundEndpoint) {
 		t.cnt.Rejected++
 		return ReplyRejectBandw, nil
 	}
@@ -322,11 +329,18 @@ func (t *Transit) admit(from data.Hash, hr *HopRequest, now time.Time) (byte, []
 	case OutboundEndpoint:
 		tt.ep = NewEndpoint(EndpointConfig{})
 	}
+	tt.from = from
 	t.tunnels[hr.ReceiveID] = tt
+	t.byPrev[from]++
 	t.cnt.Accepted++
 	t.cfg.Log.Debug("tunnel: transit accepted", "id", uint32(hr.ReceiveID), "role", tt.role.String(), "next", hr.NextIdent.String(), "from", from.String())
 	return replyAccept, avail
 }
+
+// perPeerMax caps the transit tunnels one requesting peer may hold, so a
+// single flooder within its rate limit cannot fill the whole table: a
+// tenth of it, at least 100.
+func (t *Transit) perPeerMax() int { return max(t.cfg.MaxTunnels/10, 100) }
 
 // bandwidthFor reads a request's bandwidth options (proposal 168: m, the
 // minimum, and r, the requested KBps) and returns the reply options (b,

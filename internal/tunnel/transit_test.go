@@ -357,3 +357,36 @@ func TestTransitBandwidthOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestTransitPerPeerCap: one requesting peer holds at most a tenth of the
+// transit table (at least 100), whatever its rate.
+func TestTransitPerPeerCap(t *testing.T) {
+	tn := newTestNet(t, 1, TransitConfig{MaxTunnels: 1000, BuildRate: 1e6, BuildBurst: 1e6})
+	tr := tn.by[tn.hops[0].ident]
+	peer := data.Hash{0x77}
+	codes := map[byte]int{}
+	for i := range 110 {
+		hops := testPath(tn.hops, false, data.Hash{9})
+		hops[0].Request.RequestTime = uint32(tn.now.Unix() / 60)
+		hops[0].Request.ReceiveID = data.TunnelID(1000 + i)
+		b, recs, _ := NewShortBuild(nil, hops, 4, nil)
+		payload, _ := (&i2np.ShortTunnelBuild{Records: recs}).Append(nil)
+		out, err := tr.HandleBuild(peer, i2np.TypeShortTunnelBuild, payload, tn.now, nil)
+		if err != nil || len(out) != 1 {
+			t.Fatal(err)
+		}
+		tg, _ := i2np.ParseTunnelGateway(out[0].Payload)
+		_, p, _ := tg.Inner()
+		g, _ := i2np.ParseGarlic(p)
+		cloves, _ := i2np.OpenOneTimeGarlic(&b.Hops[0].GarlicKey, g.Body)
+		reply, _ := i2np.ParseOutboundTunnelBuildReply(cloves[0].Payload)
+		c, err := b.OpenReplies(reply.Records)
+		if err != nil {
+			t.Fatal(err)
+		}
+		codes[c[0]]++
+	}
+	if codes[0] != 100 || codes[ReplyRejectBandw] != 10 || tr.Len() != 100 {
+		t.Fatalf("codes %v, %d tunnels", codes, tr.Len())
+	}
+}

@@ -294,3 +294,72 @@ func TestSelectHopsFamily(t *testing.T) {
 		t.Fatal("three hops from two families")
 	}
 }
+
+// TestBuildsUnderFlood: while a peer sends every hop 500 valid build
+// requests a second, our own builds through those hops keep succeeding
+// (the flooder is held to its rate limit and to its share of the transit
+// table), and what the hops hold stays bounded (issue 6, "Flood").
+func TestBuildsUnderFlood(t *testing.T) {
+	s := newSimNet(t, 5)
+	flooder := data.Hash{0xf1}
+	s.tun.NewPool(PoolConfig{Name: "exploratory", InboundLength: 2, OutboundLength: 2, InboundQuantity: 3, OutboundQuantity: 3})
+	// Pre-built flood requests, one per hop, re-encrypted each round so
+	// the replay filter does not do the rate limiter's work.
+	flood := func(hop *data.RouterInfo) []byte {
+		var keys [32]byte
+		copy(keys[:], hop.Identity.EncryptionPublicKey())
+		req := BuildRequest{ReceiveID: randomTunnelID(), NextID: 1, NextIdent: data.Hash{9}, RequestTime: uint32(s.now.Unix() / 60), Expiration: 600, NextMsgID: 1}
+		_, recs, err := NewShortBuild(nil, []Hop{{Ident: hop.Hash(), EncKey: keys, Request: req}}, 4, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _ := (&i2np.ShortTunnelBuild{Records: recs}).Append(nil)
+		return p
+	}
+	const seconds, perSecond = 30, 500
+	for sec := range seconds {
+		for _, ri := range s.ris {
+			tr := s.transit[ri.Hash()]
+			for range perSecond / 10 { // 50 distinct requests a second, each sent 10 times
+				p := flood(ri)
+				for range 10 {
+					tr.HandleBuild(flooder, i2np.TypeShortTunnelBuild, append([]byte(nil), p...), s.now, nil)
+				}
+			}
+		}
+		s.step(time.Second)
+		if sec%10 == 9 { // make the pool rebuild: fail its tunnels
+			s.tun.mu.Lock()
+			for _, p := range s.tun.pools {
+				for _, it := range p.inbound {
+					it.state = Failed
+				}
+				for _, ot := range p.outbound {
+					ot.state = Failed
+				}
+			}
+			s.tun.mu.Unlock()
+		}
+	}
+	st := s.tun.Status()
+	ok, bad := st.BuiltOK, st.BuildsFailed
+	t.Logf("our builds under flood: %d ok, %d failed; per hop: %v", ok, bad, func() (out []string) {
+		for _, ri := range s.ris {
+			c := s.transit[ri.Hash()].Counters()
+			out = append(out, fmt.Sprintf("%d tunnels, %d dropped", s.transit[ri.Hash()].Len(), c.Dropped))
+		}
+		return
+	}())
+	if ok < 12 || float64(ok) < 0.9*float64(ok+bad) {
+		t.Fatalf("our builds: %d ok, %d failed", ok, bad)
+	}
+	for _, ri := range s.ris {
+		tr := s.transit[ri.Hash()]
+		if n := tr.byPrev[flooder]; n > tr.perPeerMax() {
+			t.Fatalf("flooder holds %d tunnels at one hop", n)
+		}
+		if tr.Counters().Dropped < uint64(seconds*perSecond/2) {
+			t.Fatalf("flood not dropped: %+v", tr.Counters())
+		}
+	}
+}
