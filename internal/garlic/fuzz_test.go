@@ -81,3 +81,29 @@ func sealRawES(t *testing.T, a, b *node, plain []byte) []byte {
 	tb := tagBytes(tag)
 	return crypto.ChaChaPolySeal(&key, uint64(n), tb[:], plain, tb[:])
 }
+
+// FuzzHandshake runs NS, NSR, ES, ES between two engines and delivers the
+// fuzz bytes in place of (before) message which; the genuine message
+// must still open and the session complete.
+func FuzzHandshake(f *testing.F) {
+	f.Add(uint8(0), []byte("garbage"))
+	f.Add(uint8(1), make([]byte, 72+20))
+	f.Add(uint8(2), make([]byte, 24))
+	f.Add(uint8(3), make([]byte, 130))
+	f.Fuzz(func(t *testing.T, which uint8, junk []byte) {
+		a, b := newNode(t, crypto.EncMLKEM512X25519, crypto.EncX25519), newNode(t, crypto.EncMLKEM512X25519, crypto.EncX25519)
+		steps := [][2]*node{{a, b}, {b, a}, {a, b}, {b, a}}
+		for i, st := range steps {
+			s, err := st[0].e.Encrypt(t0, st[1].remote, dataClove("m"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == int(which%4) {
+				_, _ = st[1].e.Decrypt(t0, junk)
+			}
+			if _, err := st[1].e.Decrypt(t0, s.Body); err != nil {
+				t.Fatalf("step %d after junk: %v", i, err)
+			}
+		}
+	})
+}

@@ -242,7 +242,7 @@ func split(s *noise.SymmetricState) (nsrSplit, [32]byte) {
 	kab, kba := s.Split()
 	ck := s.ChainingKey()
 	out := nsrSplit{ab: dhInitialize(&ck, &kab), ba: dhInitialize(&ck, &kba)}
-	k := hkdf32(kba[:], nil, infoAttachPayload)
+	k := hkdf32(&kba, nil, infoAttachPayload)
 	clear(kab[:])
 	clear(kba[:])
 	clear(ck[:])
@@ -253,7 +253,7 @@ func split(s *noise.SymmetricState) (nsrSplit, [32]byte) {
 // HKDF(ck, "", "SessionReplyTags", 32)) on the state after its payload.
 func nsrTagChains(s *noise.SymmetricState) chains {
 	ck := s.ChainingKey()
-	k := hkdf32(ck[:], nil, infoReplyTags)
+	k := hkdf32(&ck, nil, infoReplyTags)
 	c := dhInitialize(&ck, &k)
 	clear(ck[:])
 	clear(k[:])

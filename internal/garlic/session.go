@@ -139,7 +139,7 @@ func ratchetTagSetKey(priv *ecdh.PrivateKey, pub *[32]byte) ([32]byte, bool) {
 		return [32]byte{}, false
 	}
 	defer clear(ss)
-	return hkdf32(ss, nil, infoXDHTagSet), true
+	return hkdf32((*[32]byte)(ss), nil, infoXDHTagSet), true
 }
 
 // startSendRatchet begins a NextKey exchange for our outbound direction:

@@ -333,3 +333,39 @@ func TestMLKEM768(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrent: goroutines sending both ways on one pair of engines,
+// through DH ratchets, under the race detector.
+func TestConcurrent(t *testing.T) {
+	a := newNodeCfg(t, Config{RatchetAfter: 50})
+	b := newNodeCfg(t, Config{RatchetAfter: 50})
+	establish(t, a, b, t0)
+	errs := make(chan error, 8)
+	for g := range 4 {
+		from, to := a, b
+		if g%2 == 1 {
+			from, to = b, a
+		}
+		go func() {
+			for i := range 300 {
+				s, err := from.e.Encrypt(t0, to.remote, dataClove(fmt.Sprint(g, i)))
+				if err == nil {
+					_, err = to.e.Decrypt(t0, s.Body)
+				}
+				if err != nil {
+					errs <- fmt.Errorf("goroutine %d message %d: %w", g, i, err)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if info, _ := a.e.Session(b.key()); info.SendTagSet < 2 {
+		t.Errorf("no ratchet: %+v", info)
+	}
+}

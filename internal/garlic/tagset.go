@@ -1,10 +1,9 @@
 package garlic
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"time"
-
-	"github.com/veil-i2p/veil/internal/crypto"
 )
 
 // Tag sets (ecies.rst, "4) Ratchets"): each direction of a session draws
@@ -46,21 +45,58 @@ const (
 	previousTagSets = 3 * time.Minute  // keep a superseded inbound tag set
 )
 
-// hkdf2 is HKDF(salt, ikm, info, 64) split into its two halves.
-func hkdf2(salt, ikm []byte, info string) (a, b [32]byte) {
-	out := crypto.HKDF(salt, ikm, info, 64)
-	copy(a[:], out[:32])
-	copy(b[:], out[32:])
-	clear(out)
+// hkdf2 is HKDF(salt, ikm, info, 64) (RFC 5869 with HMAC-SHA256) split
+// into its two halves. Every KDF of the ratchet has a 32-byte salt, at
+// most 32 bytes of input and a short label, so it is written out here on
+// fixed buffers: the tag and key chains run it twice per message, and
+// crypto.HKDF allocates a dozen times per call. hkdf_test.go checks it
+// against crypto.HKDF.
+func hkdf2(salt *[32]byte, ikm []byte, info string) (a, b [32]byte) {
+	prk := hmac32(salt, ikm, nil, nil)
+	a = hmac32(&prk, nil, []byte(info), []byte{1})
+	b = hmac32(&prk, a[:], []byte(info), []byte{2})
+	clear(prk[:])
 	return a, b
 }
 
 // hkdf32 is HKDF(salt, ikm, info, 32).
-func hkdf32(salt, ikm []byte, info string) (k [32]byte) {
-	out := crypto.HKDF(salt, ikm, info, 32)
-	copy(k[:], out)
-	clear(out)
+func hkdf32(salt *[32]byte, ikm []byte, info string) [32]byte {
+	prk := hmac32(salt, ikm, nil, nil)
+	k := hmac32(&prk, nil, []byte(info), []byte{1})
+	clear(prk[:])
 	return k
+}
+
+// hmacMax is the most message hmac32 takes: T(1) || info || counter.
+const hmacMax = 32 + 32 + 1
+
+// hmac32 is HMAC-SHA256 with a 32-byte key over x || y || z (at most
+// hmacMax bytes in all; the callers above stay within it).
+func hmac32(key *[32]byte, x, y, z []byte) [32]byte {
+	var in [sha256.BlockSize + hmacMax]byte
+	for i := range sha256.BlockSize {
+		in[i] = 0x36
+		if i < len(key) {
+			in[i] ^= key[i]
+		}
+	}
+	n := sha256.BlockSize
+	n += copy(in[n:], x)
+	n += copy(in[n:], y)
+	n += copy(in[n:], z)
+	var out [sha256.BlockSize + sha256.Size]byte
+	for i := range sha256.BlockSize {
+		out[i] = 0x5c
+		if i < len(key) {
+			out[i] ^= key[i]
+		}
+	}
+	inner := sha256.Sum256(in[:n])
+	copy(out[sha256.BlockSize:], inner[:])
+	sum := sha256.Sum256(out[:])
+	clear(in[:])
+	clear(out[:])
+	return sum
 }
 
 // chains is a freshly initialized tag set: the next root key for the
@@ -78,9 +114,9 @@ type chains struct {
 func dhInitialize(rootKey, k *[32]byte) chains {
 	var c chains
 	var ck [32]byte
-	c.nextRoot, ck = hkdf2(rootKey[:], k[:], infoDHRatchetStep)
-	sessTagCK, symmKeyCK := hkdf2(ck[:], nil, infoTagAndKeyGen)
-	c.tagCK, c.tagConst = hkdf2(sessTagCK[:], nil, infoSTInit)
+	c.nextRoot, ck = hkdf2(rootKey, k[:], infoDHRatchetStep)
+	sessTagCK, symmKeyCK := hkdf2(&ck, nil, infoTagAndKeyGen)
+	c.tagCK, c.tagConst = hkdf2(&sessTagCK, nil, infoSTInit)
 	c.keyCK = symmKeyCK
 	clear(ck[:])
 	clear(sessTagCK[:])
@@ -91,7 +127,7 @@ func dhInitialize(rootKey, k *[32]byte) chains {
 // "SessionTagKeyGen", 64)[32:40]. Tags are kept as the little-endian
 // uint64 of their 8 wire bytes.
 func (c *chains) nextTag() uint64 {
-	ck, out := hkdf2(c.tagCK[:], c.tagConst[:], infoTagGen)
+	ck, out := hkdf2(&c.tagCK, c.tagConst[:], infoTagGen)
 	c.tagCK = ck
 	return binary.LittleEndian.Uint64(out[:8])
 }
@@ -99,7 +135,7 @@ func (c *chains) nextTag() uint64 {
 // nextKey advances the key chain: k_n = HKDF(ck, "", "SymmetricRatchet",
 // 64)[32:64].
 func (c *chains) nextKey() [32]byte {
-	ck, k := hkdf2(c.keyCK[:], nil, infoSymmRatchet)
+	ck, k := hkdf2(&c.keyCK, nil, infoSymmRatchet)
 	c.keyCK = ck
 	return k
 }
