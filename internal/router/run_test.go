@@ -214,14 +214,7 @@ func TestStaleControlSocketReplaced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx) }()
-	waitStatus(t, dir, "the control socket", func(Status) bool { return true })
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	runUntilUp(t, r, dir)
 	if _, err := os.Lstat(filepath.Join(dir, ControlFile)); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("socket left behind: %v", err)
 	}
@@ -420,5 +413,19 @@ func TestTwoRoutersIPv6(t *testing.T) {
 	sa := waitStatus(t, dirA, "a's session to b", func(st Status) bool { return len(st.Transports) == 1 })
 	if want := "[::1]:" + strconv.Itoa(rb.cfg.Port); sa.Transports[0].Address != want {
 		t.Fatalf("a reached b at %s, want %s", sa.Transports[0].Address, want)
+	}
+}
+
+// runUntilUp runs r until its control socket answers, then stops it and
+// checks Run's result.
+func runUntilUp(t *testing.T, r *Router, dir string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	waitStatus(t, dir, "the control socket", func(Status) bool { return true })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

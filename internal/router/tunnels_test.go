@@ -1,7 +1,6 @@
 package router
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -105,14 +104,7 @@ func TestProfilesSaved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx) }()
-	waitStatus(t, dir, "running", func(Status) bool { return true })
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	runUntilUp(t, r, dir)
 	b, err := os.ReadFile(filepath.Join(dir, ProfilesFile))
 	if err != nil || string(b) != "{}" {
 		t.Fatalf("profiles file %q, %v", b, err)

@@ -257,9 +257,21 @@ func (t *Tunnels) outcome(now time.Time, ok bool) {
 	}
 }
 
-// request fills the fields every hop's request shares.
-func request(now time.Time) BuildRequest {
-	return BuildRequest{RequestTime: uint32(now.Unix() / 60), Expiration: requestLifetime, NextMsgID: randomID()}
+// chain makes the hops of a tunnel through ris (path order): fresh
+// receive ids, each hop pointing at the next; last fills in where the
+// last hop sends (us, or a reply tunnel) and its flags.
+func chain(ris []*data.RouterInfo, now time.Time, last func(*BuildRequest)) []Hop {
+	hops := make([]Hop, len(ris))
+	for i, ri := range ris {
+		hops[i] = Hop{Ident: ri.Hash(), Request: BuildRequest{ReceiveID: randomTunnelID(),
+			RequestTime: uint32(now.Unix() / 60), Expiration: requestLifetime, NextMsgID: randomID()}}
+		copy(hops[i].EncKey[:], ri.Identity.EncryptionPublicKey())
+	}
+	for i := range hops[:len(hops)-1] {
+		hops[i].Request.NextIdent, hops[i].Request.NextID = hops[i+1].Ident, hops[i+1].Request.ReceiveID
+	}
+	last(&hops[len(hops)-1].Request)
+	return hops
 }
 
 // buildInboundLocked starts an inbound build for p: hops in path order,
@@ -276,25 +288,10 @@ func (t *Tunnels) buildInboundLocked(p *Pool, now time.Time, out []Out) []Out {
 		return out
 	}
 	ourID, replyID := randomTunnelID(), randomID()
-	ids := make([]data.TunnelID, n)
-	for i := range ids {
-		ids[i] = randomTunnelID()
-	}
-	hops := make([]Hop, n)
-	for i, ri := range ris {
-		req := request(now)
-		req.ReceiveID = ids[i]
-		if i+1 < n {
-			req.NextIdent, req.NextID = ris[i+1].Hash(), ids[i+1]
-		} else {
-			req.NextIdent, req.NextID, req.NextMsgID = t.cfg.Self, ourID, replyID
-		}
-		if i == 0 {
-			req.Flags = FlagInboundGateway
-		}
-		hops[i] = Hop{Ident: ri.Hash(), Request: req}
-		copy(hops[i].EncKey[:], ri.Identity.EncryptionPublicKey())
-	}
+	hops := chain(ris, now, func(last *BuildRequest) {
+		last.NextIdent, last.NextID, last.NextMsgID = t.cfg.Self, ourID, replyID
+	})
+	hops[0].Request.Flags = FlagInboundGateway
 	self := t.cfg.Self
 	b, recs, err := NewShortBuild(nil, hops, max(4, n+1), &self)
 	if err != nil {
@@ -339,23 +336,10 @@ func (t *Tunnels) buildOutboundLocked(p *Pool, now time.Time, out []Out) []Out {
 		return out
 	}
 	replyID := randomID()
-	ids := make([]data.TunnelID, n)
-	for i := range ids {
-		ids[i] = randomTunnelID()
-	}
-	hops := make([]Hop, n)
-	for i, ri := range ris {
-		req := request(now)
-		req.ReceiveID = ids[i]
-		if i+1 < n {
-			req.NextIdent, req.NextID = ris[i+1].Hash(), ids[i+1]
-		} else {
-			req.NextIdent, req.NextID = reply.Gateway()
-			req.NextMsgID, req.Flags = replyID, FlagOutboundEndpoint
-		}
-		hops[i] = Hop{Ident: ri.Hash(), Request: req}
-		copy(hops[i].EncKey[:], ri.Identity.EncryptionPublicKey())
-	}
+	hops := chain(ris, now, func(last *BuildRequest) {
+		last.NextIdent, last.NextID = reply.Gateway()
+		last.NextMsgID, last.Flags = replyID, FlagOutboundEndpoint
+	})
 	b, recs, err := NewShortBuild(nil, hops, max(4, n), nil)
 	if err != nil {
 		t.cfg.Log.Debug("tunnel: outbound build", "err", err)
@@ -365,7 +349,7 @@ func (t *Tunnels) buildOutboundLocked(p *Pool, now time.Time, out []Out) []Out {
 	if err != nil {
 		return out
 	}
-	pb := &pendingBuild{pool: p, build: b, hops: hashes(ris), firstID: ids[0], tag: b.Hops[n-1].GarlicTag, replyID: replyID, deadline: now.Add(buildTimeout)}
+	pb := &pendingBuild{pool: p, build: b, hops: hashes(ris), firstID: hops[0].Request.ReceiveID, tag: b.Hops[n-1].GarlicTag, replyID: replyID, deadline: now.Add(buildTimeout)}
 	t.pending[replyID] = pb
 	t.tags[pb.tag] = pb
 	p.pendOut++
