@@ -95,8 +95,10 @@ func New(net Network, cfg Config) (*Destination, error) {
 func (d *Destination) Hash() data.Hash { return d.keys.Identity.Hash() }
 
 // B32 is the destination's address, "….b32.i2p".
-func (d *Destination) B32() string { h := d.Hash()
-	return h.B32() }
+func (d *Destination) B32() string {
+	h := d.Hash()
+	return h.B32()
+}
 
 // Pool is the destination's tunnel pool.
 func (d *Destination) Pool() *tunnel.Pool { return d.pool }

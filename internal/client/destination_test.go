@@ -15,7 +15,7 @@ type fakeNet struct {
 }
 
 func (f fakeNet) Tunnels() *tunnel.Tunnels { return f.tun }
-func (f fakeNet) Store() *netdb.Store     { return f.store }
+func (f fakeNet) Store() *netdb.Store      { return f.store }
 
 func TestLeaseSet(t *testing.T) {
 	net := fakeNet{tun: tunnel.NewTunnels(tunnel.TunnelsConfig{}), store: netdb.New(netdb.Config{NetID: 99})}
