@@ -154,3 +154,35 @@ func BenchmarkExistingSession(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkElGamalNewSession: the legacy New Session, one ElGamal
+// encryption or decryption (2048-bit exponentiations) each.
+func BenchmarkElGamalNewSession(b *testing.B) {
+	payload := dataClove(string(make([]byte, 1024)))
+	bob, key := newElGamalNode(b)
+	alice := newNode(b)
+	b.Run("encrypt", func(b *testing.B) {
+		chunked(b, func(k int) [][]byte { return make([][]byte, min(k, 64)) }, func([]byte) {
+			if _, err := alice.e.Encrypt(t0, key, payload); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	b.Run("decrypt", func(b *testing.B) {
+		chunked(b, func(k int) [][]byte {
+			out := make([][]byte, min(k, 64))
+			for i := range out {
+				s, err := alice.e.Encrypt(t0, key, payload)
+				if err != nil {
+					b.Fatal(err)
+				}
+				out[i] = s.Body
+			}
+			return out
+		}, func(body []byte) {
+			if _, err := bob.e.Decrypt(t0, body); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+}

@@ -260,6 +260,19 @@ func (e *Engine) openNS(now time.Time, body []byte) (*Message, error) {
 	}
 	hs := &bobHS{peer: p, typ: in.typ, st: in.st, aepk: in.aepk, ek: in.ek, created: now}
 	hs.nsrTags.chains = nsrTagChains(&in.st)
+	// Any of Alice's New Sessions will do for replies, so this one
+	// replaces those not answered yet; those answered stay, as Alice may
+	// have taken one of their replies.
+	keep := p.bob[:0]
+	for _, old := range p.bob {
+		if old.sent == 0 {
+			e.dropBobHSLocked(old)
+			continue
+		}
+		keep = append(keep, old)
+	}
+	clear(p.bob[len(keep):])
+	p.bob = keep
 	if len(p.bob) >= e.limits.InboundNS {
 		e.dropBobHSLocked(p.bob[0])
 		p.bob = append(p.bob[:0], p.bob[1:]...)

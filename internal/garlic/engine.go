@@ -51,8 +51,9 @@ type Limits struct {
 	// PendingNS is the most of our New Sessions to one peer awaiting a
 	// reply [8]; another drops the oldest.
 	PendingNS int
-	// InboundNS is the most New Sessions from one peer awaiting our reply
-	// [4]; another drops the oldest.
+	// InboundNS is the most New Sessions from one peer held for replies
+	// [4]: the newest unanswered one and those we answered; past it the
+	// oldest goes.
 	InboundNS int
 	// Replies is the most New Session Replies sent to one New Session
 	// [12, the NSR tag set's size]; past it Encrypt fails with ErrLimit
@@ -217,7 +218,7 @@ func New(cfg Config) (*Engine, error) {
 		static: crypto.NewX25519Key(&cfg.Static), pub: pub,
 		types: append([]crypto.EncType(nil), types...), inits: make(map[crypto.EncType]noise.SymmetricState),
 		rand: cfg.Rand, ratchetAfter: cfg.RatchetAfter, limits: cfg.Limits,
-		nsFilter: replay.NewFilter(nsMaxAge, 1<<16),
+		nsFilter: replay.NewFilter(nsMaxAge+nsMaxFuture, 1<<16),
 		peers:    make(map[[32]byte]*peer), tags: make(map[uint64]tagRef), oneTime: make(map[uint64]oneTimeKey),
 		elgOut: make(map[[32]byte]*elgamalOut), received: make(map[Kind]uint64), sent: make(map[Kind]uint64),
 	}

@@ -37,7 +37,8 @@ const (
 )
 
 // Accepted New Session clock skew (ecies.rst, "Parameters": -5 to +2
-// minutes), which is also how long the NS replay filter must remember.
+// minutes). A New Session dated up to 2 minutes ahead stays acceptable for
+// 7 minutes, so the replay filter remembers for at least that long.
 const (
 	nsMaxAge    = 5 * time.Minute
 	nsMaxFuture = 2 * time.Minute

@@ -369,3 +369,27 @@ func TestConcurrent(t *testing.T) {
 		t.Errorf("no ratchet: %+v", info)
 	}
 }
+
+// TestLateNS: Bob answered Alice's first New Session; her second arrives
+// before his reply reaches her; she takes the first reply, and her
+// Existing Session still opens at Bob.
+func TestLateNS(t *testing.T) {
+	a, b := newNode(t), newNode(t)
+	ns1, _ := a.e.Encrypt(t0, b.remote, dataClove("ns1"))
+	ns2, _ := a.e.Encrypt(t0, b.remote, dataClove("ns2"))
+	if _, err := b.e.Decrypt(t0, ns1.Body); err != nil {
+		t.Fatal(err)
+	}
+	nsr1, err := b.e.Encrypt(t0, a.remote, dataClove("nsr1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.e.Decrypt(t0, ns2.Body); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.e.Decrypt(t0, nsr1.Body); err != nil {
+		t.Fatal(err)
+	}
+	send(t, a, b, t0, "es")
+	send(t, b, a, t0, "es back")
+}
