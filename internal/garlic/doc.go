@@ -5,7 +5,8 @@
 // blocks into the body of an I2NP Garlic message and back; it knows
 // nothing of tunnels, leases or the netDb, which its caller
 // (internal/client) brings. Garlic addressed to a router (Noise N,
-// ecies-routers.rst) and one-time replies are in internal/i2np.
+// ecies-routers.rst) is in internal/i2np, as is the sending side of
+// one-time replies; a destination receives those through AddOneTimeKey.
 //
 // # Use
 //
@@ -38,6 +39,7 @@
 //   - engine.go, encrypt.go, decrypt.go, state.go: the Engine, message
 //     classification, limits, eviction and expiry.
 //   - onetime.go: one-time keys for lookup replies (proposal 154).
+//   - bound.go: the sender's LeaseSet2 bundled in a bound New Session.
 //   - elgamal*.go: ElGamal/AES+SessionTags, both directions.
 //
 // # Ownership and concurrency
@@ -56,6 +58,6 @@
 // handshake, tag sets per session, queued acks, one-time keys, ElGamal
 // tags. A flood of New Sessions costs CPU (one X25519 each to reject, two
 // to accept) but not memory beyond those caps; New Sessions are refused
-// when replayed (a 5-10 minute filter of ephemeral keys) or dated outside
+// when replayed (a filter of ephemeral keys remembering 7 to 14 minutes) or dated outside
 // -5/+2 minutes.
 package garlic
