@@ -21,7 +21,7 @@ import (
 //
 // Sending: Encrypt to a Remote of type 0 attaches a batch of new tags
 // when the blocks hold a DeliveryStatus clove and few tags are left; the
-// clove's message ID is Sent.AckID, and ConfirmDelivery(AckID) when that
+// clove's message ID is Sent.AckID, and ConfirmDelivery(now, AckID) when that
 // DeliveryStatus comes back makes the tags usable. Without confirmed
 // tags every message is a New Session (an ElGamal encryption).
 //
@@ -244,7 +244,7 @@ func (e *Engine) evictElGamalLocked() {
 // ConfirmDelivery reports that the DeliveryStatus with message ID id came
 // back: the ElGamal session tags sent with it (Sent.AckID) become usable.
 // It reports whether id named such a batch.
-func (e *Engine) ConfirmDelivery(id uint32, now time.Time) bool {
+func (e *Engine) ConfirmDelivery(now time.Time, id uint32) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, o := range e.elgOut {

@@ -68,7 +68,7 @@ func TestElGamalSession(t *testing.T) {
 	if _, err := bob.e.Decrypt(t0, s.Body); err != nil {
 		t.Fatal(err)
 	}
-	if !alice.e.ConfirmDelivery(1234, t0.Add(2*time.Second)) || alice.e.ConfirmDelivery(1234, t0) {
+	if !alice.e.ConfirmDelivery(t0.Add(2*time.Second), 1234) || alice.e.ConfirmDelivery(t0, 1234) {
 		t.Fatal("confirm")
 	}
 	var bodies [][]byte
