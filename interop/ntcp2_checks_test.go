@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,10 +16,15 @@ import (
 	"github.com/veil-i2p/veil/internal/i2pdtest"
 )
 
-// ntcp2Net is the network of TestNTCP2PrivateNetwork: veil and i2pd
-// routers r0 (client), r1, r2 (floodfills).
-type ntcp2Net struct {
+// privateNet is the network of TestNTCP2PrivateNetwork and
+// TestSSU2PrivateNetwork: veil and i2pd routers r0 (client), r1, r2
+// (floodfills), speaking one transport, style.
+type privateNet struct {
 	t        *testing.T
+	style    string // "NTCP2" or "SSU2"
+	netID    int
+	veilHost int // veil's address is 198.18.0.<veilHost>
+	veilPort int
 	veil     *veilRun
 	veilDir  string
 	veilHash string
@@ -28,8 +34,88 @@ type ntcp2Net struct {
 	ris      [][]byte // their RouterInfos from the first start
 }
 
-// ntcp2Snapshot is one look at both sides.
-type ntcp2Snapshot struct {
+// privateNetSpec shapes a privateNet: its transport, network id and
+// addresses, what i2pd is told besides i2pdtest's defaults, and veil's
+// arguments besides datadir, host, port, netid and logging.
+type privateNetSpec struct {
+	style                        string
+	netID                        int
+	veilHost, veilPort, i2pdPort int
+	i2pdOptions                  map[string]string
+	veilArgs                     []string
+}
+
+// startPrivateNet builds the network of the transport tests in network
+// namespaces on 198.18.0.0/24 (i2pd 2.45.1 drops peers on loopback and
+// RFC 1918 addresses):
+//
+//  1. each i2pd starts once on an empty netDb, for its identity and
+//     RouterInfo (checked to publish sp.style only);
+//  2. the floodfills r1, r2 start, each seeded with the other i2pd
+//     routers;
+//  3. veil starts at 198.18.0.<veilHost>, its netDb seeded with the
+//     floodfills only;
+//  4. r0 starts knowing veil and the floodfills from its reseed zip.
+//
+// Why r0 is not in veil's netDb: veil dials every router it knows, so
+// with all three seeded no i2pd would need to dial veil; knowing r1 and
+// r2 only, veil dials those and r0 dials in. It returns the network and
+// when r0 was up.
+func startPrivateNet(t *testing.T, sp privateNetSpec) (*privateNet, time.Time) {
+	t.Helper()
+	t0 := time.Now()
+	n := i2pdtest.NewNetwork(t, i2pdtest.NetworkConfig{})
+	cfgs := make([]i2pdtest.Config, 3)
+	ris := make([][]byte, 3)
+	hashes := make([]string, 3)
+	for i := range cfgs {
+		ns, addr := n.Add(fmt.Sprintf("r%d", i), 11+i)
+		cfgs[i] = i2pdtest.Config{DataDir: t.TempDir(), NetID: sp.netID, Netns: ns, Host: addr, Port: sp.i2pdPort,
+			Floodfill: i > 0, Options: sp.i2pdOptions}
+		r := i2pdtest.Start(t, cfgs[i])
+		if err := r.WaitRouterInfo(30 * time.Second); err != nil {
+			t.Fatal(err)
+		}
+		r.Stop()
+		ris[i], hashes[i] = checkI2pdTransport(t, r, sp.style, sp.netID)
+	}
+	t.Logf("i2pd identities after %v: r0 %s (client), r1 %s, r2 %s (floodfills)", since(t0), hashes[0], hashes[1], hashes[2])
+
+	routers := make([]*i2pdtest.Router, 3)
+	for _, i := range []int{1, 2} {
+		routers[i] = startSeeded(t, cfgs[i], others(ris, i)...)
+	}
+
+	nsV, addrV := n.Add("veil", sp.veilHost)
+	vdir := t.TempDir()
+	for _, i := range []int{1, 2} {
+		if _, err := i2pdtest.InstallRouterInfo(filepath.Join(vdir, "netDb"), ris[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	args := append([]string{"--datadir=" + vdir, "--host=" + addrV, "--port=" + strconv.Itoa(sp.veilPort),
+		"--netid=" + strconv.Itoa(sp.netID), "--loglevel=debug",
+		"--reseed.threshold=0"}, // the test seeds veil's netDb; never reseed
+		sp.veilArgs...)
+	v := startVeilNetns(t, n, nsV, args...)
+	if _, err := v.waitLog(regexp.MustCompile(`msg="router running"`), 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	veilRI, veilHash := checkVeilTransport(t, v, vdir, addrV, sp.style, sp.veilPort, sp.netID)
+	t.Logf("veil %s up at %s:%d (%s) after %v", veilHash, addrV, sp.veilPort, sp.style, since(t0))
+
+	routers[0] = startSeeded(t, cfgs[0], ris[1], ris[2], veilRI)
+	if _, err := routers[0].WaitLog("NetDb: RouterInfo added: "+veilHash, 30*time.Second); err != nil {
+		t.Fatalf("r0 did not accept veil's RouterInfo from its reseed zip: %v", err)
+	}
+	t.Logf("r0 up, veil's RouterInfo verified by i2pd, after %v", since(t0))
+	return &privateNet{t: t, style: sp.style, netID: sp.netID, veilHost: sp.veilHost, veilPort: sp.veilPort,
+		veil: v, veilDir: vdir, veilHash: veilHash, veilIP: netip.MustParseAddr(addrV),
+		i2pd: routers, hashes: hashes, ris: ris}, time.Now()
+}
+
+// netSnapshot is one look at both sides.
+type netSnapshot struct {
 	at     time.Time
 	veil   []veilSession             // veil's session with i2pd i (zero: none)
 	i2pd   []i2pdtest.ConsoleSession // i2pd i's session with veil (zero: none)
@@ -39,7 +125,7 @@ type ntcp2Snapshot struct {
 // snapshot asks veil (`veil status --json`) and every i2pd console. It
 // returns what is not (yet) as the test wants it; err is a failure to
 // ask at all.
-func (tn *ntcp2Net) snapshot() (s *ntcp2Snapshot, missing []string, err error) {
+func (tn *privateNet) snapshot() (s *netSnapshot, missing []string, err error) {
 	st, err := veilStatusOf(tn.t, tn.veilDir)
 	if err != nil {
 		return nil, nil, err
@@ -48,10 +134,10 @@ func (tn *ntcp2Net) snapshot() (s *ntcp2Snapshot, missing []string, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if st.Router.Hash != tn.veilHash || st.Router.NetID != netID {
-		return nil, nil, fmt.Errorf("veil status: router %s netid %d, want %s netid %d", st.Router.Hash, st.Router.NetID, tn.veilHash, netID)
+	if st.Router.Hash != tn.veilHash || st.Router.NetID != tn.netID {
+		return nil, nil, fmt.Errorf("veil status: router %s netid %d, want %s netid %d", st.Router.Hash, st.Router.NetID, tn.veilHash, tn.netID)
 	}
-	s = &ntcp2Snapshot{at: time.Now(), veil: make([]veilSession, len(tn.i2pd)),
+	s = &netSnapshot{at: time.Now(), veil: make([]veilSession, len(tn.i2pd)),
 		i2pd:   make([]i2pdtest.ConsoleSession, len(tn.i2pd)),
 		events: len(tn.veil.sessionEvents())}
 	dirs := map[string]int{}
@@ -65,7 +151,7 @@ func (tn *ntcp2Net) snapshot() (s *ntcp2Snapshot, missing []string, err error) {
 		} else {
 			s.veil[i] = vs
 			dirs[vs.Direction]++
-			if vs.Transport != "NTCP2" || (vs.Direction != "in" && vs.Direction != "out") {
+			if vs.Transport != tn.style || (vs.Direction != "in" && vs.Direction != "out") {
 				return nil, nil, fmt.Errorf("veil status: session with %s: transport %q direction %q", name, vs.Transport, vs.Direction)
 			}
 		}
@@ -89,16 +175,17 @@ func (tn *ntcp2Net) snapshot() (s *ntcp2Snapshot, missing []string, err error) {
 		}
 		c := withVeil[0]
 		s.i2pd[i] = c
-		if c.Transport != "NTCP2" {
+		if c.Transport != tn.style {
 			return nil, nil, fmt.Errorf("%s lists veil under %s", name, c.Transport)
 		}
 		if !ok {
 			continue
 		}
-		// Both ends must describe the same TCP connection: the dialler
+		// Both ends must describe the same connection: the dialler
 		// names the listener's address, the listener sees the dialler's
-		// namespace address with some source port.
-		veilEP := netip.AddrPortFrom(tn.veilIP, ntcp2VeilPort)
+		// namespace address with some source port (SSU2: the port it
+		// listens on, its only socket).
+		veilEP := netip.AddrPortFrom(tn.veilIP, uint16(tn.veilPort))
 		switch {
 		case vs.Direction == "out" && (c.Outgoing || vs.Address != i2pdEP.String()):
 			missing = append(missing, fmt.Sprintf("%s: veil dialled %s but i2pd shows outgoing=%v", name, vs.Address, c.Outgoing))
@@ -115,7 +202,7 @@ func (tn *ntcp2Net) snapshot() (s *ntcp2Snapshot, missing []string, err error) {
 // netDbMissing returns which RouterInfo files are not (yet) where they
 // should be: each i2pd's in veil's netDb folder, veil's in each i2pd's.
 // A file is checked by parsing it and hashing its identity.
-func (tn *ntcp2Net) netDbMissing() []string {
+func (tn *privateNet) netDbMissing() []string {
 	var missing []string
 	check := func(what, path, hash string) {
 		b, err := os.ReadFile(path)
@@ -141,7 +228,7 @@ func (tn *ntcp2Net) netDbMissing() []string {
 
 // waitConnected polls every second until the sessions and the netDb
 // folders are as wanted, or fails the test at deadline.
-func (tn *ntcp2Net) waitConnected(deadline time.Time) *ntcp2Snapshot {
+func (tn *privateNet) waitConnected(deadline time.Time) *netSnapshot {
 	t := tn.t
 	t.Helper()
 	start := time.Now()
@@ -173,8 +260,8 @@ func (tn *ntcp2Net) waitConnected(deadline time.Time) *ntcp2Snapshot {
 
 // logRouterInfoCopies says whether veil's copies of the i2pd RouterInfos
 // are the ones each i2pd currently publishes (veil's were seeded from the
-// first start, except r0's, which only NTCP2 brought).
-func (tn *ntcp2Net) logRouterInfoCopies() {
+// first start, except r0's, which only the transport brought).
+func (tn *privateNet) logRouterInfoCopies() {
 	for i, h := range tn.hashes {
 		have, _ := os.ReadFile(i2pdtest.NetDbFile(filepath.Join(tn.veilDir, "netDb"), h))
 		cur, _ := os.ReadFile(tn.i2pd[i].RouterInfoPath())
@@ -189,7 +276,7 @@ func (tn *ntcp2Net) logRouterInfoCopies() {
 // or a session change in veil's log. It runs the whole duration, so a
 // failure shows every change and whether sessions came back, then fails
 // the test if there was any.
-func (tn *ntcp2Net) soak(base *ntcp2Snapshot, d time.Duration) {
+func (tn *privateNet) soak(base *netSnapshot, d time.Duration) {
 	t := tn.t
 	t.Helper()
 	start := time.Now()
@@ -235,7 +322,7 @@ func (tn *ntcp2Net) soak(base *ntcp2Snapshot, d time.Duration) {
 }
 
 // churn lists what changed from one sample to the next.
-func churn(prev, cur *ntcp2Snapshot, v *veilRun) []string {
+func churn(prev, cur *netSnapshot, v *veilRun) []string {
 	var out []string
 	for i := range cur.veil {
 		p, c := prev.veil[i], cur.veil[i]
@@ -268,7 +355,7 @@ func consoleKey(c i2pdtest.ConsoleSession) string {
 }
 
 // describe prints a snapshot, one line per i2pd router.
-func (tn *ntcp2Net) describe(s *ntcp2Snapshot) string {
+func (tn *privateNet) describe(s *netSnapshot) string {
 	var b strings.Builder
 	for i := range tn.i2pd {
 		v, c := s.veil[i], s.i2pd[i]
@@ -279,7 +366,7 @@ func (tn *ntcp2Net) describe(s *ntcp2Snapshot) string {
 }
 
 // describeDelta prints each session's traffic over the soak.
-func (tn *ntcp2Net) describeDelta(a, z *ntcp2Snapshot) string {
+func (tn *privateNet) describeDelta(a, z *netSnapshot) string {
 	var b strings.Builder
 	var in, out uint64
 	for i := range tn.i2pd {
@@ -293,9 +380,26 @@ func (tn *ntcp2Net) describeDelta(a, z *ntcp2Snapshot) string {
 	return b.String()
 }
 
+// stopVeil sends veil SIGTERM, fails the test unless it exits 0 after
+// logging its clean shutdown, and returns its log.
+func (tn *privateNet) stopVeil() string {
+	t := tn.t
+	t.Helper()
+	if err := tn.veil.stop(); err != nil {
+		t.Fatalf("veil: %v", err)
+	}
+	log := tn.veil.log()
+	for _, want := range []string{`msg="router stopping"`, `msg="router stopped"`} {
+		if !strings.Contains(log, want) {
+			t.Errorf("veil's log lacks %s after SIGTERM; tail:\n%s", want, tail(log, 30))
+		}
+	}
+	return log
+}
+
 // waitDropped waits until no i2pd lists a session with veil (veil has
 // stopped), failing the test after timeout.
-func (tn *ntcp2Net) waitDropped(timeout time.Duration) {
+func (tn *privateNet) waitDropped(timeout time.Duration) {
 	t := tn.t
 	t.Helper()
 	deadline := time.Now().Add(timeout)
@@ -325,16 +429,16 @@ func (tn *ntcp2Net) waitDropped(timeout time.Duration) {
 }
 
 // diagnose collects the log lines that explain a failure.
-func (tn *ntcp2Net) diagnose() string {
+func (tn *privateNet) diagnose() string {
 	var b strings.Builder
 	log := tn.veil.log()
 	fmt.Fprintf(&b, "veil's session changes:\n%s\n", strings.Join(tn.veil.sessionEvents(), "\n"))
-	fmt.Fprintf(&b, "veil's log (ntcp2, connect, RouterInfo; last 40):\n%s\n",
-		grepLines(log, 40, "ntcp2", "router: connect", "RouterInfo", "level=WARN", "level=ERROR"))
+	fmt.Fprintf(&b, "veil's log (%s, connect, RouterInfo; last 40):\n%s\n", tn.style,
+		grepLines(log, 40, strings.ToLower(tn.style), "router: connect", "RouterInfo", "level=WARN", "level=ERROR"))
 	for i, r := range tn.i2pd {
 		list, err := r.Transports()
 		fmt.Fprintf(&b, "r%d (%s) sessions: %+v %v\n", i, r.Config().Host, list, err)
-		fmt.Fprintf(&b, "r%d's log (NTCP2, veil; last 25):\n%s\n", i, grepLines(r.Log(), 25, "NTCP2", tn.veilHash[:8], "198.18.0."+strconv.Itoa(ntcp2VeilHost)))
+		fmt.Fprintf(&b, "r%d's log (%s, veil; last 25):\n%s\n", i, tn.style, grepLines(r.Log(), 25, tn.style, tn.veilHash[:8], "198.18.0."+strconv.Itoa(tn.veilHost)))
 	}
 	return b.String()
 }

@@ -3,11 +3,8 @@
 package interop
 
 import (
-	"fmt"
-	"net/netip"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -85,61 +82,12 @@ func TestNTCP2PrivateNetwork(t *testing.T) {
 	veil(t)
 	soak := ntcp2Soak(t)
 	t0 := time.Now()
-	n := i2pdtest.NewNetwork(t, i2pdtest.NetworkConfig{})
-
-	// 1. i2pd identities: start each router once on an empty netDb and
-	// keep its RouterInfo (netns_test.go does the same).
-	cfgs := make([]i2pdtest.Config, 3)
-	ris := make([][]byte, 3)
-	hashes := make([]string, 3)
-	for i := range cfgs {
-		ns, addr := n.Add(fmt.Sprintf("r%d", i), 11+i)
-		cfgs[i] = i2pdtest.Config{
-			DataDir: t.TempDir(), NetID: netID, Netns: ns, Host: addr, Port: ntcp2I2pdPort,
-			Floodfill: i > 0, Options: map[string]string{"ssu2.enabled": "false", "ssu2.published": "false"},
-		}
-		r := i2pdtest.Start(t, cfgs[i])
-		if err := r.WaitRouterInfo(30 * time.Second); err != nil {
-			t.Fatal(err)
-		}
-		r.Stop()
-		ris[i], hashes[i] = checkI2pdRouterInfo(t, r)
-	}
-	t.Logf("i2pd identities after %v: r0 %s (client), r1 %s, r2 %s (floodfills)", since(t0), hashes[0], hashes[1], hashes[2])
-
-	// 2. The floodfills, each seeded with the other i2pd routers only.
-	routers := make([]*i2pdtest.Router, 3)
-	for _, i := range []int{1, 2} {
-		routers[i] = startSeeded(t, cfgs[i], others(ris, i)...)
-	}
-
-	// 3. veil in 198.18.0.200, its netDb seeded with the floodfills.
-	nsV, addrV := n.Add("veil", ntcp2VeilHost)
-	vdir := t.TempDir()
-	for _, i := range []int{1, 2} {
-		if _, err := i2pdtest.InstallRouterInfo(filepath.Join(vdir, "netDb"), ris[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	v := startVeilNetns(t, n, nsV, "--datadir="+vdir, "--host="+addrV, "--port="+strconv.Itoa(ntcp2VeilPort),
-		"--netid="+strconv.Itoa(netID), "--ntcp2.published=true", "--ssu2.enabled=false", "--loglevel=debug",
-		"--reseed.threshold=0") // the test seeds veil's netDb; never reseed
-	if _, err := v.waitLog(regexp.MustCompile(`msg="router running"`), 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	veilRI, veilHash := checkVeilRouterInfo(t, v, vdir, addrV)
-	t.Logf("veil %s up at %s:%d after %v", veilHash, addrV, ntcp2VeilPort, since(t0))
-
-	// 4. r0 knows veil (and the floodfills) from its reseed zip only.
-	routers[0] = startSeeded(t, cfgs[0], ris[1], ris[2], veilRI)
-	if _, err := routers[0].WaitLog("NetDb: RouterInfo added: "+veilHash, 30*time.Second); err != nil {
-		t.Fatalf("r0 did not accept veil's RouterInfo from its reseed zip: %v", err)
-	}
-	tConnect := time.Now()
-	t.Logf("r0 up, veil's RouterInfo verified by i2pd, after %v", since(t0))
-
-	tn := &ntcp2Net{t: t, veil: v, veilDir: vdir, veilHash: veilHash, veilIP: netip.MustParseAddr(addrV),
-		i2pd: routers, hashes: hashes, ris: ris}
+	tn, tConnect := startPrivateNet(t, privateNetSpec{
+		style: "NTCP2", netID: netID, veilHost: ntcp2VeilHost, veilPort: ntcp2VeilPort, i2pdPort: ntcp2I2pdPort,
+		i2pdOptions: map[string]string{"ssu2.enabled": "false", "ssu2.published": "false"},
+		veilArgs:    []string{"--ntcp2.published=true", "--ssu2.enabled=false"},
+	})
+	v, routers := tn.veil, tn.i2pd
 	base := tn.waitConnected(tConnect.Add(ntcp2ConnectWait))
 	t.Logf("connected and RouterInfos everywhere %v after r0 started (%v in all)", since(tConnect), since(t0))
 
@@ -147,15 +95,7 @@ func TestNTCP2PrivateNetwork(t *testing.T) {
 	tn.soak(base, soak)
 
 	// 6. SIGTERM: exit status 0, a clean shutdown, and the peers notice.
-	if err := v.stop(); err != nil {
-		t.Fatalf("veil: %v", err)
-	}
-	log := v.log()
-	for _, want := range []string{`msg="router stopping"`, `msg="router stopped"`} {
-		if !strings.Contains(log, want) {
-			t.Errorf("veil's log lacks %s after SIGTERM; tail:\n%s", want, tail(log, 30))
-		}
-	}
+	log := tn.stopVeil()
 	if strings.Contains(log, "sessions did not all close in time") {
 		t.Errorf("veil did not close its sessions in time:\n%s", grepLines(log, 20, "did not all close", "peer disconnected"))
 	}
@@ -215,22 +155,30 @@ func startSeeded(t *testing.T, cfg i2pdtest.Config, ris ...[]byte) *i2pdtest.Rou
 // checks it publishes NTCP2 (and not SSU2) on its namespace address.
 func checkI2pdRouterInfo(t *testing.T, r *i2pdtest.Router) ([]byte, string) {
 	t.Helper()
+	return checkI2pdTransport(t, r, "NTCP2", netID)
+}
+
+// checkI2pdTransport reads i2pd's router.info, computes its hash, and
+// checks it publishes transport style (and not the other one) on its
+// namespace address, in network netID.
+func checkI2pdTransport(t *testing.T, r *i2pdtest.Router, style string, netID int) ([]byte, string) {
+	t.Helper()
 	ri := readFile(t, r.RouterInfoPath())
 	f, err := i2pdtest.ParseRouterInfo(ri)
 	if err != nil {
 		t.Fatalf("i2pd %s router.info: %v", r.Config().Host, err)
 	}
-	ntcp2 := false
+	found := false
 	for _, a := range f.Addresses {
 		switch {
-		case a.Style == "NTCP2" && a.Options["host"] == r.Config().Host && a.Options["port"] == strconv.Itoa(r.Config().Port):
-			ntcp2 = true
-		case a.Style == "SSU2" && a.Options["host"] != "":
-			t.Errorf("i2pd %s publishes SSU2 %v with ssu2.enabled=false", r.Config().Host, a.Options)
+		case a.Style == style && a.Options["host"] == r.Config().Host && a.Options["port"] == strconv.Itoa(r.Config().Port):
+			found = true
+		case a.Style != style && a.Options["host"] != "":
+			t.Errorf("i2pd %s publishes %s %v, which the test disabled", r.Config().Host, a.Style, a.Options)
 		}
 	}
-	if !ntcp2 || f.Options["netId"] != strconv.Itoa(netID) {
-		t.Fatalf("i2pd %s: want a published NTCP2 address and netId=%d; addresses %v, options %v", r.Config().Host, netID, f.Addresses, f.Options)
+	if !found || f.Options["netId"] != strconv.Itoa(netID) {
+		t.Fatalf("i2pd %s: want a published %s address and netId=%d; addresses %v, options %v", r.Config().Host, style, netID, f.Addresses, f.Options)
 	}
 	return ri, f.Hash
 }
@@ -238,6 +186,14 @@ func checkI2pdRouterInfo(t *testing.T, r *i2pdtest.Router) ([]byte, string) {
 // checkVeilRouterInfo reads veil's router.info: hash (computed here, and
 // as veil logged it), the published NTCP2 address and netId.
 func checkVeilRouterInfo(t *testing.T, v *veilRun, dir, host string) ([]byte, string) {
+	t.Helper()
+	return checkVeilTransport(t, v, dir, host, "NTCP2", ntcp2VeilPort, netID)
+}
+
+// checkVeilTransport reads veil's router.info: hash (computed here, and
+// as veil logged it), the published address of transport style at
+// host:port, and netId.
+func checkVeilTransport(t *testing.T, v *veilRun, dir, host, style string, port, netID int) ([]byte, string) {
 	t.Helper()
 	ri := readFile(t, filepath.Join(dir, "router.info"))
 	f, err := i2pdtest.ParseRouterInfo(ri)
@@ -249,12 +205,12 @@ func checkVeilRouterInfo(t *testing.T, v *veilRun, dir, host string) ([]byte, st
 	}
 	ok := false
 	for _, a := range f.Addresses {
-		ok = ok || a.Style == "NTCP2" && a.Options["host"] == host && a.Options["port"] == strconv.Itoa(ntcp2VeilPort) &&
+		ok = ok || a.Style == style && a.Options["host"] == host && a.Options["port"] == strconv.Itoa(port) &&
 			a.Options["s"] != "" && a.Options["i"] != "" && a.Options["v"] == "2"
 	}
 	if !ok || f.Options["netId"] != strconv.Itoa(netID) {
-		t.Fatalf("veil's RouterInfo: want NTCP2 %s:%d with s, i, v=2 and netId=%d; addresses %v, options %v",
-			host, ntcp2VeilPort, netID, f.Addresses, f.Options)
+		t.Fatalf("veil's RouterInfo: want %s %s:%d with s, i, v=2 and netId=%d; addresses %v, options %v",
+			style, host, port, netID, f.Addresses, f.Options)
 	}
 	t.Logf("veil RouterInfo: %d bytes, caps %s, version %s", len(ri), f.Options["caps"], f.Options["router.version"])
 	return ri, f.Hash
