@@ -309,8 +309,8 @@ func parseBlock(t uint8, d []byte) (Block, error) {
 		}
 		return Ack{IDs: ids}, nil
 	case BlockAckRequest:
-		if len(d) < 1 {
-			return bad(ErrTruncated, "no flags")
+		if len(d) != 1 {
+			return bad(ErrInvalid, "%d bytes, want 1", len(d))
 		}
 		return AckRequest{Flags: d[0]}, nil
 	case BlockGarlicClove:

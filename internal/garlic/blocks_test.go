@@ -159,6 +159,7 @@ func TestParseBlocksInvalid(t *testing.T) {
 		"ack empty":           {8, 0, 0},
 		"ack 5":               {8, 0, 5, 0, 0, 0, 0, 0},
 		"ackreq empty":        {9, 0, 0},
+		"ackreq long":         {9, 0, 2, 0, 0},
 		"clove empty":         {11, 0, 0},
 		"clove encrypted":     append([]byte{11, 0, 10, 0x80}, make([]byte, 9)...),
 		"clove delay":         append([]byte{11, 0, 10, 0x10}, make([]byte, 9)...),
