@@ -8,6 +8,7 @@
 package client
 
 import (
+	"context"
 	"crypto/rand"
 	"fmt"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/veil-i2p/veil/internal/crypto"
 	"github.com/veil-i2p/veil/internal/data"
+	"github.com/veil-i2p/veil/internal/garlic"
 	"github.com/veil-i2p/veil/internal/i2np"
 	"github.com/veil-i2p/veil/internal/keyfile"
 	"github.com/veil-i2p/veil/internal/netdb"
@@ -37,6 +39,8 @@ const (
 type Network interface {
 	Tunnels() *tunnel.Tunnels
 	Store() *netdb.Store
+	// LookupLeaseSet finds a remote destination's LeaseSet in the netDb.
+	LookupLeaseSet(ctx context.Context, key data.Hash) (*netdb.LeaseSet, error)
 }
 
 // Destination is one local destination.
@@ -49,11 +53,16 @@ type Destination struct {
 	log    *slog.Logger
 	now    func() time.Time
 
-	mu        sync.Mutex
-	ls        *data.LeaseSet2
-	published time.Time
-	gateways  string // the leases last published, to notice a change
-	stores    uint64
+	engine *garlic.Engine // our garlic sessions, keyed by encKey
+
+	mu             sync.Mutex
+	ls             *data.LeaseSet2
+	published      time.Time
+	gateways       string // the leases last published, to notice a change
+	stores         uint64
+	handler        Handler
+	byKey          map[[32]byte]data.Hash // remote keys we sent to, for ratchet replies
+	sent, received uint64
 }
 
 // Config configures a Destination.
@@ -83,7 +92,12 @@ func New(net Network, cfg Config) (*Destination, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Destination{keys: keys, encKey: priv, encPub: pub, net: net, log: cfg.Log, now: cfg.Now}
+	engine, err := garlic.New(garlic.Config{Static: priv})
+	if err != nil {
+		return nil, err
+	}
+	d := &Destination{keys: keys, encKey: priv, encPub: pub, net: net, log: cfg.Log, now: cfg.Now,
+		engine: engine, byKey: make(map[[32]byte]data.Hash)}
 	if cfg.Pool.Name == "" {
 		cfg.Pool.Name = d.B32()
 	}
@@ -152,6 +166,7 @@ func (d *Destination) buildLeaseSet(leases []tunnel.InboundLease, now time.Time)
 // so.
 func (d *Destination) Maintain() bool {
 	now := d.now()
+	d.engine.Expire(now)
 	tun := d.net.Tunnels()
 	leases := tun.Leases(d.pool)
 	key := fmt.Sprint(leases)

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -16,6 +17,9 @@ type fakeNet struct {
 
 func (f fakeNet) Tunnels() *tunnel.Tunnels { return f.tun }
 func (f fakeNet) Store() *netdb.Store      { return f.store }
+func (f fakeNet) LookupLeaseSet(context.Context, data.Hash) (*netdb.LeaseSet, error) {
+	return nil, netdb.ErrNotFound
+}
 
 func TestLeaseSet(t *testing.T) {
 	net := fakeNet{tun: tunnel.NewTunnels(tunnel.TunnelsConfig{}), store: netdb.New(netdb.Config{NetID: 99})}

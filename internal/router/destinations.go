@@ -9,6 +9,8 @@ import (
 
 	"github.com/veil-i2p/veil/internal/client"
 	"github.com/veil-i2p/veil/internal/crypto"
+	"github.com/veil-i2p/veil/internal/data"
+	"github.com/veil-i2p/veil/internal/i2np"
 	"github.com/veil-i2p/veil/internal/keyfile"
 	"github.com/veil-i2p/veil/internal/netdb"
 	"github.com/veil-i2p/veil/internal/tunnel"
@@ -38,6 +40,16 @@ func (n routerNet) Tunnels() *tunnel.Tunnels {
 	n.r.mu.Lock()
 	defer n.r.mu.Unlock()
 	return n.r.tunnels
+}
+
+func (n routerNet) LookupLeaseSet(ctx context.Context, key data.Hash) (*netdb.LeaseSet, error) {
+	n.r.mu.Lock()
+	g := n.r.nd
+	n.r.mu.Unlock()
+	if g == nil {
+		return nil, fmt.Errorf("router: no netDb yet")
+	}
+	return g.svc.LookupLeaseSet(ctx, key)
 }
 
 func (n routerNet) Store() *netdb.Store {
@@ -94,6 +106,30 @@ type namedDestination struct {
 	*client.Destination
 }
 
+// destinationHandler returns, for the pool of one of ds, the function that
+// takes the Garlic messages its inbound tunnels deliver (nil otherwise).
+func (r *Router) destinationHandler(ds []*namedDestination) func(p *tunnel.Pool) func(i2np.Header, []byte) {
+	byPool := make(map[*tunnel.Pool]*namedDestination, len(ds))
+	for _, d := range ds {
+		byPool[d.Pool()] = d
+	}
+	return func(p *tunnel.Pool) func(i2np.Header, []byte) {
+		d := byPool[p]
+		if d == nil {
+			return nil
+		}
+		return func(h i2np.Header, payload []byte) {
+			if h.Type != i2np.TypeGarlic {
+				r.log.Debug("router: non-garlic message to a destination dropped", "name", d.name, "type", i2np.TypeName(h.Type))
+				return
+			}
+			if err := d.HandleGarlic(payload); err != nil {
+				r.log.Debug("router: destination garlic", "name", d.name, "err", err)
+			}
+		}
+	}
+}
+
 // runDestinations keeps the destinations' LeaseSets published.
 func (r *Router) runDestinations(ctx context.Context, ds []*namedDestination) {
 	if len(ds) == 0 {
@@ -111,4 +147,17 @@ func (r *Router) runDestinations(ctx context.Context, ds []*namedDestination) {
 			}
 		}
 	}
+}
+
+// Destination returns the local destination named name (its tunnels.conf
+// section), or nil.
+func (r *Router) Destination(name string) *client.Destination {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, d := range r.dests {
+		if d.name == name {
+			return d.Destination
+		}
+	}
+	return nil
 }

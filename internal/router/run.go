@@ -93,6 +93,7 @@ func (r *Router) Run(ctx context.Context) error {
 	r.mu.Lock()
 	r.dests = dests
 	r.mu.Unlock()
+	sender.dest = r.destinationHandler(dests)
 
 	trs, err := r.newTransports(mgr)
 	if err != nil {

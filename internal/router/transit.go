@@ -90,12 +90,23 @@ type tunnelSender struct {
 	mgr   *transport.Manager
 	self  data.Hash
 	queue chan outbound
-	local chan *transport.Message
+	local chan localMsg
+	// dest returns the handler of the local destination that owns pool p,
+	// or nil (set by Run once destinations exist; read on Run's
+	// goroutine only).
+	dest func(p *tunnel.Pool) func(h i2np.Header, payload []byte)
+}
+
+// localMsg is a message for this router itself: from one of our inbound
+// tunnels (pool set) or from our own outbound endpoint.
+type localMsg struct {
+	pool *tunnel.Pool
+	m    *transport.Message
 }
 
 func newTunnelSender(r *Router, mgr *transport.Manager, self data.Hash) *tunnelSender {
 	return &tunnelSender{r: r, mgr: mgr, self: self, queue: make(chan outbound, dialQueueLen),
-		local: make(chan *transport.Message, dialQueueLen)}
+		local: make(chan localMsg, dialQueueLen)}
 }
 
 // Run dials for queued messages until ctx ends.
@@ -106,8 +117,14 @@ func (ts *tunnelSender) Run(ctx context.Context) {
 			select {
 			case <-ctx.Done():
 				return
-			case m := <-ts.local:
-				ts.mgr.Dispatch(ts.self, m)
+			case l := <-ts.local:
+				if ts.dest != nil && l.pool != nil {
+					if h := ts.dest(l.pool); h != nil {
+						h(i2np.Header{Type: l.m.Type, ID: l.m.ID, Expiration: l.m.Expiration}, l.m.Payload)
+						continue
+					}
+				}
+				ts.mgr.Dispatch(ts.self, l.m)
 			}
 		}
 	})
@@ -141,12 +158,13 @@ func fail(f func()) {
 	}
 }
 
-// Local queues a message one of our inbound tunnels delivered for the
-// dispatch point, as if it came from ourselves.
-func (ts *tunnelSender) Local(h i2np.Header, payload []byte) {
+// Local queues a message one of our inbound tunnels (of pool p) delivered:
+// for the destination that owns p, else for the dispatch point as if it
+// came from ourselves.
+func (ts *tunnelSender) Local(p *tunnel.Pool, h i2np.Header, payload []byte) {
 	m := &transport.Message{Type: h.Type, ID: h.ID, Expiration: h.Expiration, Payload: payload}
 	select {
-	case ts.local <- m:
+	case ts.local <- localMsg{p, m}:
 	default:
 		ts.r.log.Debug("router: local queue full, delivered message dropped", "type", i2np.TypeName(h.Type))
 	}
@@ -158,7 +176,7 @@ func (ts *tunnelSender) Send(outs []tunnel.Out) {
 		m := &transport.Message{Type: o.Msg.Type, ID: o.Msg.ID, Expiration: o.Msg.Expiration, Payload: o.Payload}
 		if o.To == ts.self {
 			select {
-			case ts.local <- m:
+			case ts.local <- localMsg{m: m}:
 			default:
 				ts.r.log.Debug("router: local queue full, message to ourselves dropped", "type", i2np.TypeName(o.Msg.Type))
 			}

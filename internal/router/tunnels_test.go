@@ -1,11 +1,14 @@
 package router
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/veil-i2p/veil/internal/client"
 )
 
 // TestVeilOnlyTunnels: five veil routers on loopback, each knowing the
@@ -25,9 +28,12 @@ func TestVeilOnlyTunnels(t *testing.T) {
 		cfg.Floodfill = i < 2
 		cfg.Exploratory = PoolShape{InboundLength: 2, OutboundLength: 2, InboundQuantity: 2, OutboundQuantity: 2}
 		cfg.TunnelTestEvery = time.Second
-		if i == n-1 {
-			cfg.Destinations = []DestinationConfig{{Name: "web", KeysFile: "web.dat",
-				Pool: PoolShape{InboundLength: 2, OutboundLength: 2, InboundQuantity: 2, OutboundQuantity: 2}}}
+		shape := PoolShape{InboundLength: 2, OutboundLength: 2, InboundQuantity: 2, OutboundQuantity: 2}
+		switch i {
+		case n - 1:
+			cfg.Destinations = []DestinationConfig{{Name: "web", KeysFile: "web.dat", Pool: shape}}
+		case n - 2:
+			cfg.Destinations = []DestinationConfig{{Name: "chat", Pool: shape}}
 		}
 		r, err := New(cfg)
 		if err != nil {
@@ -67,6 +73,46 @@ func TestVeilOnlyTunnels(t *testing.T) {
 	checkLeaseSetStored(t, dirs)
 	if _, err := os.Stat(filepath.Join(dirs[n-1], "web.dat")); err != nil {
 		t.Fatalf("destination keys not saved: %v", err)
+	}
+	checkDestinationsTalk(t, rs[n-1].Destination("web"), rs[n-2].Destination("chat"), dirs[n-2])
+}
+
+// checkDestinationsTalk: web sends chat a raw datagram (finding chat's
+// LeaseSet by a lookup through its tunnels), chat answers with web's
+// LeaseSet that came bundled in the garlic; both arrive.
+func checkDestinationsTalk(t *testing.T, web, chat *client.Destination, chatDir string) {
+	t.Helper()
+	waitStatusFor(t, chatDir, "chat's LeaseSet", 30*time.Second, func(st Status) bool {
+		return len(st.Destinations) == 1 && st.Destinations[0].Stores > 0
+	})
+	got := make(chan client.Received, 4)
+	chat.SetHandler(func(r client.Received) { got <- r })
+	back := make(chan client.Received, 4)
+	web.SetHandler(func(r client.Received) { back <- r })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := web.Send(ctx, chat.Hash(), client.Payload{Protocol: client.ProtoRaw, SrcPort: 7, DstPort: 9, Data: []byte("hello chat")}); err != nil {
+		t.Fatal(err)
+	}
+	var r client.Received
+	select {
+	case r = <-got:
+	case <-ctx.Done():
+		t.Fatal("chat received nothing")
+	}
+	if string(r.Data) != "hello chat" || r.SrcPort != 7 || r.DstPort != 9 || r.Protocol != client.ProtoRaw || !r.Bound {
+		t.Fatalf("chat got %+v", r)
+	}
+	if err := chat.Send(ctx, web.Hash(), client.Payload{Protocol: client.ProtoRaw, Data: []byte("hello web")}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r = <-back:
+	case <-ctx.Done():
+		t.Fatal("web received nothing back")
+	}
+	if string(r.Data) != "hello web" {
+		t.Fatalf("web got %+v", r)
 	}
 }
 

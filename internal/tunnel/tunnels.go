@@ -47,8 +47,10 @@ type TunnelsConfig struct {
 	// Send hands messages to the transports without blocking.
 	Send func([]Out)
 	// Local receives the messages our inbound tunnels deliver that
-	// Tunnels does not handle itself (standard header parsed).
-	Local func(h i2np.Header, payload []byte)
+	// Tunnels does not handle itself (standard header parsed), with the
+	// pool of the tunnel they came through (nil: the manager's own
+	// zero-hop reply tunnel), so a destination's messages reach it.
+	Local func(p *Pool, h i2np.Header, payload []byte)
 	Log   *slog.Logger
 	Now   func() time.Time
 	// TestEvery is the interval of tunnel tests (0: 30 s, as i2pd's 15

@@ -148,7 +148,7 @@ func (t *Tunnels) HandleTunnelData(from data.Hash, payload []byte) error {
 	})
 	it.mu.Unlock()
 	for _, m := range msgs {
-		t.deliver(m)
+		t.deliver(it.pool, m)
 	}
 	return err
 }
@@ -166,7 +166,7 @@ func (t *Tunnels) HandleTunnelGateway(payload []byte) error {
 	if it == nil || len(it.hops) != 0 {
 		return errNotOurs
 	}
-	t.deliver(tg.Message)
+	t.deliver(it.pool, tg.Message)
 	return nil
 }
 
@@ -174,30 +174,30 @@ func (t *Tunnels) HandleTunnelGateway(payload []byte) error {
 func NotOurs(err error) bool { return err == errNotOurs }
 
 // deliver handles one message (standard header) an inbound tunnel of
-// ours delivered: ours if it is a build reply, test or reply garlic, else
-// Local's.
-func (t *Tunnels) deliver(msg []byte) {
-	h, p, _, err := i2np.ParseStandard(msg)
+// pool p (nil: the manager's own zero-hop tunnel) delivered: ours if it is
+// a build reply, test or reply garlic, else Local's.
+func (t *Tunnels) deliver(p *Pool, msg []byte) {
+	h, body, _, err := i2np.ParseStandard(msg)
 	if err != nil {
 		t.cfg.Log.Debug("tunnel: delivered message", "err", err)
 		return
 	}
 	switch h.Type {
 	case i2np.TypeShortTunnelBuild, i2np.TypeOutboundTunnelBuildReply:
-		if t.HandleBuildReply(h.Type, h.ID, p) {
+		if t.HandleBuildReply(h.Type, h.ID, body) {
 			return
 		}
 	case i2np.TypeGarlic:
-		if t.HandleGarlic(p) {
+		if t.HandleGarlic(body) {
 			return
 		}
 	case i2np.TypeDeliveryStatus:
-		if ds, err := i2np.ParseDeliveryStatus(p); err == nil && t.testDone(ds.MsgID) {
+		if ds, err := i2np.ParseDeliveryStatus(body); err == nil && t.testDone(ds.MsgID) {
 			return
 		}
 	}
 	if t.cfg.Local != nil {
-		t.cfg.Local(h, p)
+		t.cfg.Local(p, h, body)
 	}
 }
 

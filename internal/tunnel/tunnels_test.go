@@ -72,7 +72,7 @@ func newSimNet(t *testing.T, n int) *simNet {
 	s.tun = NewTunnels(TunnelsConfig{
 		Self: s.self, Peers: s, Now: func() time.Time { return s.now },
 		Send:  func(o []Out) { s.enqueue(s.self, o) },
-		Local: func(h i2np.Header, _ []byte) { s.local = append(s.local, h) },
+		Local: func(_ *Pool, h i2np.Header, _ []byte) { s.local = append(s.local, h) },
 	})
 	return s
 }
@@ -316,19 +316,19 @@ func TestBuildsUnderFlood(t *testing.T) {
 		p, _ := (&i2np.ShortTunnelBuild{Records: recs}).Append(nil)
 		return p
 	}
-	const seconds, perSecond = 30, 500
+	const seconds, perSecond = 15, 500
 	for sec := range seconds {
 		for _, ri := range s.ris {
 			tr := s.transit[ri.Hash()]
-			for range perSecond / 10 { // 50 distinct requests a second, each sent 10 times
+			for range perSecond / 50 { // 10 distinct requests a second, each sent 50 times
 				p := flood(ri)
-				for range 10 {
+				for range 50 {
 					tr.HandleBuild(flooder, i2np.TypeShortTunnelBuild, append([]byte(nil), p...), s.now, nil)
 				}
 			}
 		}
 		s.step(time.Second)
-		if sec%10 == 9 { // make the pool rebuild: fail its tunnels
+		if sec%5 == 4 { // make the pool rebuild: fail its tunnels
 			s.tun.mu.Lock()
 			for _, p := range s.tun.pools {
 				for _, it := range p.inbound {
