@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/veil-i2p/veil/internal/data"
@@ -59,7 +61,8 @@ func TestTunneledLookup(t *testing.T) {
 		}), ri}
 		wg.Go(func() { c.Run(ctx) })
 		c.knows(t, ff)
-		var opened int
+		var opened atomic.Int32
+		tn.mu.Lock()
 		tn.gateways = map[data.Hash]func(i2np.Header, []byte) error{gw: func(h i2np.Header, p []byte) error {
 			tg, err := i2np.ParseTunnelGateway(p)
 			if err != nil || tg.TunnelID != 7 {
@@ -71,10 +74,11 @@ func TestTunneledLookup(t *testing.T) {
 			}
 			g, _ := i2np.ParseGarlic(ip)
 			if c.OpenReply(g.Body) {
-				opened++
+				opened.Add(1)
 			}
 			return nil
 		}}
+		tn.mu.Unlock()
 		d := newDest(t)
 		ls := d.ls2(t, time.Now(), nil)
 		ff.HandleStore(data.Hash{0x11}, &i2np.DatabaseStore{Key: d.hash(), Type: i2np.StoreLeaseSet2, Data: ls.Bytes()})
@@ -82,9 +86,13 @@ func TestTunneledLookup(t *testing.T) {
 		if err != nil || got.Key != d.hash() {
 			t.Fatalf("lookup: %v", err)
 		}
+		synctest.Wait() // the reply's OpenReply returns after the lookup does
 		st := c.Stats()
-		if ft.sent == 0 || opened == 0 || st.TunneledQueries == 0 || st.EncryptedReplies == 0 {
-			t.Fatalf("sent %d, opened %d, stats %+v", ft.sent, opened, st)
+		tn.mu.Lock()
+		sent := ft.sent
+		tn.mu.Unlock()
+		if sent == 0 || opened.Load() == 0 || st.TunneledQueries == 0 || st.EncryptedReplies == 0 {
+			t.Fatalf("sent %d, opened %d, stats %+v", sent, opened.Load(), st)
 		}
 		// A reply opens once: the key is single-use.
 		if c.OpenReply(make([]byte, 40)) {
