@@ -92,7 +92,9 @@ func New(net Network, cfg Config) (*Destination, error) {
 	if err != nil {
 		return nil, err
 	}
-	engine, err := garlic.New(garlic.Config{Static: priv})
+	// ML-KEM-768 hybrid first, X25519 for peers without it (i2pd 2.45):
+	// one static key serves both, published under both types.
+	engine, err := garlic.New(garlic.Config{Static: priv, Types: []crypto.EncType{crypto.EncMLKEM768X25519, crypto.EncX25519}})
 	if err != nil {
 		return nil, err
 	}
@@ -113,6 +115,13 @@ func (d *Destination) B32() string {
 	h := d.Hash()
 	return h.B32()
 }
+
+// EncryptionKey is the static key its LeaseSet2 publishes.
+func (d *Destination) EncryptionKey() [32]byte { return d.encPub }
+
+// Session describes our garlic session with the remote whose LeaseSet
+// publishes key (ok false: none).
+func (d *Destination) Session(key [32]byte) (garlic.SessionInfo, bool) { return d.engine.Session(key) }
 
 // Pool is the destination's tunnel pool.
 func (d *Destination) Pool() *tunnel.Pool { return d.pool }
@@ -150,7 +159,7 @@ func (d *Destination) buildLeaseSet(leases []tunnel.InboundLease, now time.Time)
 		}
 	}
 	ls.Expires = uint16(min(last.Sub(now)/time.Second+1, 660))
-	ls.Keys = []data.EncryptionKey{{Type: crypto.EncX25519, Key: d.encPub[:]}}
+	ls.Keys = []data.EncryptionKey{{Type: crypto.EncMLKEM768X25519, Key: d.encPub[:]}, {Type: crypto.EncX25519, Key: d.encPub[:]}}
 	signer, err := d.keys.Signer()
 	if err != nil {
 		return nil, err

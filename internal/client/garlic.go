@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/veil-i2p/veil/internal/crypto"
 	"github.com/veil-i2p/veil/internal/data"
 	"github.com/veil-i2p/veil/internal/garlic"
 	"github.com/veil-i2p/veil/internal/i2np"
@@ -153,10 +152,11 @@ func (d *Destination) sendBlocks(ctx context.Context, to data.Hash, blocks []gar
 	if err != nil {
 		return err
 	}
-	key, ok := ls.Key(crypto.EncX25519)
+	remote, ok := garlic.RemoteFor(ls, false)
 	if !ok {
-		return fmt.Errorf("client: %s publishes no X25519 key", to.B32())
+		return fmt.Errorf("client: %s publishes no ratchet key", to.B32())
 	}
+	key := remote.Key
 	now := d.now()
 	var live []data.Lease2
 	for _, l := range ls.Leases {
@@ -187,7 +187,7 @@ func (d *Destination) sendBlocks(ctx context.Context, to data.Hash, blocks []gar
 				Clove: i2np.Clove{Header: i2np.Header{Type: i2np.TypeDatabaseStore, ID: nonzero32(), Expiration: now.Add(messageLife)}, Payload: store}})
 		}
 	}
-	sent, err := d.engine.Encrypt(now, garlic.Remote{Type: crypto.EncX25519, Key: key}, blocks...)
+	sent, err := d.engine.Encrypt(now, remote, blocks...)
 	if err != nil {
 		return err
 	}

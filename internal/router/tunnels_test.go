@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/veil-i2p/veil/internal/client"
+	"github.com/veil-i2p/veil/internal/crypto"
 )
 
 // TestVeilOnlyTunnels: five veil routers on loopback, each knowing the
@@ -113,6 +114,10 @@ func checkDestinationsTalk(t *testing.T, web, chat *client.Destination, chatDir 
 	}
 	if string(r.Data) != "hello web" {
 		t.Fatalf("web got %+v", r)
+	}
+	// Both publish the ML-KEM-768 hybrid first: the session used it.
+	if s, ok := web.Session(chat.EncryptionKey()); !ok || !s.Established || s.Type != crypto.EncMLKEM768X25519 {
+		t.Fatalf("web's session with chat: %+v %v", s, ok)
 	}
 }
 
