@@ -54,16 +54,14 @@ func routerConfig(o *config.Options, logger *slog.Logger) router.Config {
 	}
 }
 
-// ssu2Config picks the [ssu2] options. SSU2 is off unless ssu2.enabled
-// is set explicitly while its interop with i2pd is being proven (issue
-// 4); i2pd's default is on.
+// ssu2Config picks the [ssu2] options (on by default, as in i2pd).
 func ssu2Config(o *config.Options) router.SSU2Config {
 	port := o.SSU2.Port
 	if port == 0 {
 		port = o.Port // i2pd: ssu2.port, else port
 	}
 	return router.SSU2Config{
-		Enabled:   o.SSU2.Enabled && o.Source("ssu2.enabled") != "",
+		Enabled:   o.SSU2.Enabled,
 		Published: o.SSU2.Published,
 		Port:      port,
 		MTU4:      o.SSU2.MTU4,
