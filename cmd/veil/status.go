@@ -131,6 +131,13 @@ func writeStatus(w io.Writer, st *router.Status) {
 	for _, t := range st.Tunnels.Outbound {
 		fmt.Fprintf(w, "  outbound %s: %s (%s)\n", t.Pool, hopList(t.Peers), t.State)
 	}
+	for _, d := range st.Destinations {
+		pub := "not published yet"
+		if d.Leases > 0 {
+			pub = fmt.Sprintf("%d leases, published %s", d.Leases, d.Published)
+		}
+		fmt.Fprintf(w, "\ndestination: %s (%s)\n  leaseset: %s\n", d.Address, d.Name, pub)
+	}
 	for _, s := range st.Transports {
 		fmt.Fprintf(w, "\npeer: %s\n", s.Peer)
 		fmt.Fprintf(w, "  transport: %s (%s)\n", s.Transport, s.Direction)
