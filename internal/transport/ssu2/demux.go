@@ -136,8 +136,14 @@ func (t *Transport) demux(p *packet) {
 		t.drop(p)
 		return
 	}
-	if s := t.lookup(peekConnID(pkt, &t.intro)); s != nil {
+	id := peekConnID(pkt, &t.intro)
+	if s := t.lookup(id); s != nil {
 		s.deliver(p)
+		return
+	}
+	if pt := t.peerTestByConn(id); pt != nil {
+		t.handlePeerTestPacket(p, pt)
+		t.putPacket(p)
 		return
 	}
 	if s := t.pendingFor(p.from); s != nil && s.isReplyToUs(pkt) {

@@ -19,6 +19,7 @@
 //	reassembly.go        First/Follow-on Fragment reassembly with bounds
 //	queue.go             a session's priority send queue with a cap
 //	transport.go         transport.Transport: Config, New, Run, Dial, counters
+//	peertest.go          peer testing (messages 1–7) as Alice, Bob and Charlie
 //	ack/                 ACK block ranges, the receiver's history, RTT/RTO (RFC 6298)
 //	cc/                  congestion window (NewReno in bytes, after RFC 9002)
 //

@@ -3,9 +3,11 @@ package ssu2
 import (
 	"context"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/veil-i2p/veil/internal/data"
 	"github.com/veil-i2p/veil/internal/transport"
 	"github.com/veil-i2p/veil/internal/transport/transporttest"
 )
@@ -34,9 +36,30 @@ type node struct {
 }
 
 type nodeOptions struct {
-	ri   riOptions
-	wrap func(net.PacketConn) net.PacketConn // e.g. a lossy link
-	mod  func(*Config)
+	ri    riOptions
+	wrap  func(net.PacketConn) net.PacketConn // e.g. a lossy link
+	mod   func(*Config)
+	netdb *fakeNetDb // shared RouterInfos; with it the node signs and looks up (peer tests)
+}
+
+// fakeNetDb is a netDb shared by test nodes.
+type fakeNetDb struct {
+	mu  sync.Mutex
+	ris map[data.Hash]*data.RouterInfo
+}
+
+func newFakeNetDb() *fakeNetDb { return &fakeNetDb{ris: make(map[data.Hash]*data.RouterInfo)} }
+
+func (db *fakeNetDb) put(ri *data.RouterInfo) {
+	db.mu.Lock()
+	db.ris[ri.Hash()] = ri
+	db.mu.Unlock()
+}
+
+func (db *fakeNetDb) get(h data.Hash) *data.RouterInfo {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return db.ris[h]
 }
 
 func newNode(tb testing.TB, o nodeOptions) *node {
@@ -62,6 +85,14 @@ func newNode(tb testing.TB, o nodeOptions) *node {
 		ListenPacket: func(context.Context, string, string) (net.PacketConn, error) {
 			return conn, nil
 		},
+	}
+	if o.netdb != nil {
+		signer, err := n.id.Keys.Signer()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		cfg.Signer, cfg.LookupRouterInfo = signer, o.netdb.get
+		o.netdb.put(n.id.RouterInfo())
 	}
 	if o.mod != nil {
 		o.mod(&cfg)

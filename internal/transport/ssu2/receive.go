@@ -188,6 +188,8 @@ func (s *session) handleBlocksEliciting(payload []byte, now time.Time) (elicitin
 			}
 		case blockPathResponse:
 			s.pathResponse(d, now)
+		case blockPeerTest:
+			s.handlePeerTest(d, now)
 		case blockCongestion:
 			if len(d) > 0 && d[0]&0x01 != 0 {
 				s.rcv.ackNow(now)

@@ -102,6 +102,13 @@ type chunkRef struct {
 // returns nil for a RouterInfo that cannot fit one packet even gzipped.
 func newOutMsg(it *outItem, max int) *outMsg {
 	m := &outMsg{it: it}
+	if it.block != nil {
+		if len(it.block) > max {
+			return nil
+		}
+		m.chunks = []chunk{{n: len(it.block)}}
+		return m
+	}
 	if it.ri != nil {
 		if blockHeaderLen+2+len(it.ri) > max {
 			z := gzipRouterInfo(it.ri)
@@ -133,6 +140,8 @@ func newOutMsg(it *outItem, max int) *outMsg {
 func (r chunkRef) blockLen() int {
 	m := r.m
 	switch {
+	case m.it.block != nil:
+		return len(m.it.block)
 	case m.it.ri != nil:
 		return blockHeaderLen + 2 + len(m.it.ri)
 	case len(m.chunks) == 1:
@@ -145,6 +154,9 @@ func (r chunkRef) blockLen() int {
 
 func (r chunkRef) appendTo(b []byte) []byte {
 	m := r.m
+	if m.it.block != nil {
+		return append(b, m.it.block...)
+	}
 	if m.it.ri != nil {
 		return appendRouterInfoBlock(b, m.it.ri, m.it.flood, m.gz)
 	}

@@ -74,6 +74,12 @@ type Config struct {
 	BanDuration    time.Duration
 	// NoIPv4 and NoIPv6 keep Dial from addresses of that family.
 	NoIPv4, NoIPv6 bool
+	// Signer is our router's signing key, for Peer Test signatures (nil:
+	// we take no part in peer tests). LookupRouterInfo finds a router
+	// by hash (the netDb), for peer tests: Alice's RouterInfo as Charlie,
+	// Charlie's as Alice.
+	Signer           crypto.Signer
+	LookupRouterInfo func(data.Hash) *data.RouterInfo
 	// ListenPacket replaces net.ListenConfig.ListenPacket (tests use it
 	// to run inside network namespaces or over a lossy link).
 	ListenPacket func(ctx context.Context, network, address string) (net.PacketConn, error)
@@ -128,6 +134,8 @@ type Transport struct {
 		sync.Mutex
 		m map[netip.AddrPort]*session
 	}
+	ptMu      sync.Mutex
+	pt        peerTests   // peer tests in progress (peertest.go)
 	tokensIn  *tokenTable // tokens we issued
 	tokensOut *tokenTable // tokens peers gave us
 	seenX     *replay.Filter
@@ -186,6 +194,7 @@ func New(cfg Config) (*Transport, error) {
 	t.bob = initialState(&cfg.StaticKeys.Public)
 	t.ids.m = make(map[uint64]*session)
 	t.pending.m = make(map[netip.AddrPort]*session)
+	t.pt = peerTests{byNonce: make(map[uint32]*peerTest), byConn: make(map[uint64]*peerTest)}
 	t.tokensIn, t.tokensOut = newTokenTable(maxTokens), newTokenTable(maxTokens)
 	t.seenX = replay.NewFilter(2*cfg.MaxSkew, 0)
 	t.limit = ratelimit.New[netip.Addr](cfg.HandshakeRate, cfg.HandshakeBurst, maxRateEntries, true)
