@@ -1,0 +1,133 @@
+package ssu2
+
+import (
+	"context"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/veil-i2p/veil/internal/data"
+	"github.com/veil-i2p/veil/internal/transport/transporttest"
+)
+
+// firewallConn drops datagrams from addresses it has not sent to, as a
+// stateful firewall or a NAT does.
+type firewallConn struct {
+	net.PacketConn
+	mu   sync.Mutex
+	open map[string]bool
+}
+
+func (c *firewallConn) WriteTo(b []byte, a net.Addr) (int, error) {
+	c.mu.Lock()
+	c.open[a.String()] = true
+	c.mu.Unlock()
+	return c.PacketConn.WriteTo(b, a)
+}
+
+// close forgets every pinhole but keep's, as a NAT whose mappings
+// expired.
+func (c *firewallConn) close(keep string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for a := range c.open {
+		if a != keep {
+			delete(c.open, a)
+		}
+	}
+}
+
+func (c *firewallConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	for {
+		n, a, err := c.PacketConn.ReadFrom(b)
+		if err != nil {
+			return n, a, err
+		}
+		c.mu.Lock()
+		ok := c.open[a.String()]
+		c.mu.Unlock()
+		if ok {
+			return n, a, nil
+		}
+	}
+}
+
+// peerTestNet starts Alice, Bob and Charlie on loopback, sharing a netDb,
+// with sessions Alice–Bob and Bob–Charlie.
+func peerTestNet(t *testing.T, aliceOpts nodeOptions) (alice, bob, charlie *node) {
+	t.Helper()
+	db := newFakeNetDb()
+	aliceOpts.netdb = db
+	alice = newNode(t, aliceOpts)
+	bob = newNode(t, nodeOptions{netdb: db})
+	charlie = newNode(t, nodeOptions{netdb: db})
+	for _, p := range [][2]*node{{alice, bob}, {charlie, bob}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		_, err := p[0].tr.Dial(ctx, p[1].id.RouterInfo())
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return alice, bob, charlie
+}
+
+// TestPeerTest runs a peer test through veil Bob and Charlie with Alice
+// reachable, then with Alice behind a stateful firewall.
+func TestPeerTest(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts nodeOptions
+		want Reachability
+	}{
+		{"reachable", nodeOptions{}, ReachOK},
+		{"firewalled", nodeOptions{wrap: func(pc net.PacketConn) net.PacketConn {
+			return &firewallConn{PacketConn: pc, open: map[string]bool{}}
+		}}, ReachFirewalled},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			transporttest.LeakCheck(t)
+			alice, _, _ := peerTestNet(t, tc.opts)
+			start := time.Now()
+			r, err := alice.tr.TestReachability(t.Context(), false)
+			if err != nil || r != tc.want {
+				t.Fatalf("TestReachability = %v, %v; want %v", r, err, tc.want)
+			}
+			t.Logf("%v in %v", r, time.Since(start).Round(time.Millisecond))
+		})
+	}
+}
+
+func TestPeerTestNoBob(t *testing.T) {
+	transporttest.LeakCheck(t)
+	a := newNode(t, nodeOptions{netdb: newFakeNetDb()})
+	if _, err := a.tr.TestReachability(t.Context(), false); err != ErrNoPeerTester {
+		t.Fatalf("err %v, want ErrNoPeerTester", err)
+	}
+	if _, err := a.tr.TestReachability(t.Context(), true); err != ErrNoAddress {
+		t.Fatalf("IPv6: err %v, want ErrNoAddress", err)
+	}
+}
+
+// FuzzPeerTestBlock: the Peer Test block decoder takes any bytes, and
+// what it accepts re-encodes to the same bytes.
+func FuzzPeerTestBlock(f *testing.F) {
+	f.Add(appendPeerTest(nil, 2, 0, &data.Hash{1}, ptSigned(7, time.Unix(1700000000, 0), peerAddrPort), make([]byte, 64))[blockHeaderLen:])
+	f.Add(appendPeerTest(nil, 5, 0, nil, ptSigned(7, time.Unix(1, 0), peerAddrPort), nil)[blockHeaderLen:])
+	f.Fuzz(func(t *testing.T, d []byte) {
+		b, err := parsePeerTest(d)
+		if err != nil {
+			return
+		}
+		var h *data.Hash
+		if b.msg == 2 || b.msg == 4 {
+			h = &b.hash
+		}
+		got := appendPeerTest(nil, b.msg, b.code, h, b.signed, b.sig)[blockHeaderLen:]
+		want := append([]byte{d[0], d[1], 0}, d[3:]...)
+		if string(got) != string(want) {
+			t.Fatalf("%x -> %+v -> %x", d, b, got)
+		}
+	})
+}
