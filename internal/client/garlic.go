@@ -23,6 +23,9 @@ import (
 // Received is one message a remote destination sent us.
 type Received struct {
 	Payload
+	// Sender is the verified sender of a repliable datagram (protocol
+	// 17, whose Data is then the datagram's payload); zero otherwise.
+	Sender data.Hash
 	// From is the sender's static encryption key when the garlic session
 	// is bound to one; zero otherwise (raw datagrams carry no sender).
 	From  [32]byte
@@ -76,11 +79,19 @@ func (d *Destination) HandleGarlic(payload []byte) error {
 			if err != nil {
 				return err
 			}
+			var sender data.Hash
+			if p.Protocol == ProtoDatagram {
+				dg, err := ParseDatagram1(p.Data)
+				if err != nil {
+					return err
+				}
+				sender, p.Data = dg.From.Hash(), dg.Payload
+			}
 			d.mu.Lock()
 			d.received++
 			d.mu.Unlock()
 			if h != nil {
-				h(Received{Payload: p, From: m.From, Bound: m.Bound})
+				h(Received{Payload: p, Sender: sender, From: m.From, Bound: m.Bound})
 			}
 		case i2np.TypeDatabaseStore:
 			d.storeLeaseSet(c.Payload)
@@ -143,6 +154,16 @@ func (d *Destination) Send(ctx context.Context, to data.Hash, p Payload) error {
 	c := garlic.Clove{Delivery: garlic.Delivery{Type: garlic.DeliverLocal},
 		Clove: i2np.Clove{Header: i2np.Header{Type: i2np.TypeData, ID: nonzero32(), Expiration: now.Add(messageLife)}, Payload: dm}}
 	return d.sendBlocks(ctx, to, []garlic.Block{c})
+}
+
+// SendDatagram sends payload to the destination to as a repliable
+// datagram (Datagram1, protocol 17), signed by us.
+func (d *Destination) SendDatagram(ctx context.Context, to data.Hash, srcPort, dstPort uint16, payload []byte) error {
+	dg, err := d.AppendDatagram1(nil, payload)
+	if err != nil {
+		return err
+	}
+	return d.Send(ctx, to, Payload{Protocol: ProtoDatagram, SrcPort: srcPort, DstPort: dstPort, Data: dg})
 }
 
 // sendBlocks encrypts blocks (with our LeaseSet added while the session is

@@ -104,7 +104,8 @@ func checkDestinationsTalk(t *testing.T, web, chat *client.Destination, chatDir 
 	if string(r.Data) != "hello chat" || r.SrcPort != 7 || r.DstPort != 9 || r.Protocol != client.ProtoRaw || !r.Bound {
 		t.Fatalf("chat got %+v", r)
 	}
-	if err := chat.Send(ctx, web.Hash(), client.Payload{Protocol: client.ProtoRaw, Data: []byte("hello web")}); err != nil {
+	// A repliable datagram back: web learns who sent it.
+	if err := chat.SendDatagram(ctx, web.Hash(), 9, 7, []byte("hello web")); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -112,7 +113,7 @@ func checkDestinationsTalk(t *testing.T, web, chat *client.Destination, chatDir 
 	case <-ctx.Done():
 		t.Fatal("web received nothing back")
 	}
-	if string(r.Data) != "hello web" {
+	if string(r.Data) != "hello web" || r.Protocol != client.ProtoDatagram || r.Sender != chat.Hash() {
 		t.Fatalf("web got %+v", r)
 	}
 	// Both publish the ML-KEM-768 hybrid first: the session used it.
