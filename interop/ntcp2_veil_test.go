@@ -34,6 +34,9 @@ type veilStatus struct {
 		NetID  int    `json:"netid"`
 		Caps   string `json:"caps"`
 		Uptime int64  `json:"uptime"`
+		// Reachability: unknown, unpublished, or an SSU2 peer test's
+		// ok, firewalled, symmetric-nat.
+		Reachability string `json:"reachability"`
 	} `json:"router"`
 	Transports []veilSession `json:"transports"`
 	NetDB      struct {

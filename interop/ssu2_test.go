@@ -43,6 +43,8 @@ const (
 //   - no churn for VEIL_SSU2_SOAK (default 60 s; 10m for the issue's
 //     stability run): every 10 s veil's sessions and i2pd's view of them
 //     are unchanged, byte counts only grow, veil logs no session change;
+//   - peer testing: veil's tests as Alice through i2pd Bobs conclude
+//     nothing worse than unknown (`veil status`: reachability);
 //   - SIGTERM: veil exits 0, every i2pd gets its Termination (reason 3)
 //     and drops the session.
 //
@@ -66,6 +68,7 @@ func TestSSU2PrivateNetwork(t *testing.T) {
 
 	// 5. No churn.
 	tn.soak(base, soak)
+	tn.checkReachability()
 
 	// 6. SIGTERM: exit status 0, a clean shutdown, and the peers notice.
 	tn.stopVeil()
@@ -115,4 +118,25 @@ func logConsoleSSU2(t *testing.T, routers []*i2pdtest.Router, veilHash string) {
 			}
 		}
 	}
+}
+
+// checkReachability checks what veil's peer tests (as Alice, with i2pd
+// Bob and Charlie) concluded: never firewalled, as nothing filters
+// veil's namespace. Here it stays unknown: every i2pd Bob can offer is
+// connected to veil already and so, as Charlie, refuses (code 68);
+// TestInteropPeerTest (internal/transport/ssu2) has the network where
+// the test concludes.
+func (tn *privateNet) checkReachability() {
+	t := tn.t
+	t.Helper()
+	st, err := veilStatusOf(t, tn.veilDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := grepLines(tn.veil.log(), 6, "ssu2: peer test\"", "ssu2: reachability")
+	if r := st.Router.Reachability; r != "ok" && r != "unknown" {
+		t.Errorf("veil reachability %q, want ok or unknown; peer tests:\n%s", r, tests)
+		return
+	}
+	t.Logf("veil reachability %s; its peer tests:\n%s", st.Router.Reachability, tests)
 }

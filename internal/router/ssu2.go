@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/veil-i2p/veil/internal/data"
 	"github.com/veil-i2p/veil/internal/keyfile"
@@ -33,6 +34,14 @@ const (
 	costSSU2Published   = 8
 	costSSU2Unpublished = 15
 )
+
+// ssu2PublishedCaps are a published address's caps: B, we test peers
+// (as Bob and Charlie). C, introducer, waits for relay support.
+const ssu2PublishedCaps = "B"
+
+// ssu2PeerTestInterval is how often we test our published SSU2
+// addresses' reachability once a test was conclusive.
+const ssu2PeerTestInterval = 20 * time.Minute
 
 // ssu2Keys loads ssu2.keys, creating it on first use; nil when SSU2 is
 // off.
@@ -69,6 +78,7 @@ func addSSU2Addresses(cfg *Config, ri *data.RouterInfo, port int) (bool, error) 
 		a.Cost = costSSU2Published
 		a.Options.Set("host", host)
 		a.Options.Set("port", strconv.Itoa(port))
+		a.Options.Set("caps", ssu2PublishedCaps)
 		mtu := cfg.SSU2.MTU4
 		if ip, err := netip.ParseAddr(host); err == nil && ip.Is6() {
 			mtu = cfg.SSU2.MTU6
@@ -106,6 +116,17 @@ func (r *Router) newSSU2(mgr *transport.Manager) (transport.Transport, error) {
 	if keys == nil || err != nil {
 		return nil, err
 	}
+	r.mu.Lock()
+	rkeys, store := r.keys, r.netdb
+	r.mu.Unlock()
+	signer, err := rkeys.Signer()
+	if err != nil {
+		return nil, fmt.Errorf("router: signer: %w", err)
+	}
+	var lookup func(data.Hash) *data.RouterInfo
+	if store != nil {
+		lookup = store.Get
+	}
 	t, err := ssu2.New(ssu2.Config{
 		NetID:       r.cfg.NetID,
 		StaticKeys:  keys,
@@ -122,9 +143,34 @@ func (r *Router) newSSU2(mgr *transport.Manager) (transport.Transport, error) {
 		NoIPv4:      r.cfg.NoIPv4,
 		NoIPv6:      !r.cfg.IPv6,
 		KeepAlive:   sessionKeepAlive,
+
+		Signer:           signer,
+		LookupRouterInfo: lookup,
+		PeerTestInterval: ssu2PeerTestInterval,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("router: %w", err)
 	}
 	return t, nil
+}
+
+// ssu2Reachability puts the SSU2 peer tests' verdict on our published
+// addresses into rs, IPv4's first, when one was conclusive.
+func (r *Router) ssu2Reachability(rs *RouterStatus) {
+	r.mu.Lock()
+	trs := r.trs
+	r.mu.Unlock()
+	if rs.Reachability == ReachUnpublished {
+		return
+	}
+	for _, t := range trs {
+		if s, ok := t.(*ssu2.Transport); ok {
+			for _, v6 := range []bool{false, true} {
+				if v := s.Reachability(v6); v != ssu2.ReachUnknown {
+					rs.Reachability = v.String()
+					return
+				}
+			}
+		}
+	}
 }

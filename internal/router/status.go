@@ -107,8 +107,9 @@ func tunnelStatus(t tunnel.TunnelInfo) TunnelStatus {
 	return TunnelStatus{Pool: t.Pool, Hops: len(t.Hops), Peers: t.Hops, State: t.State, Expires: t.Expires.UTC().Format(time.RFC3339)}
 }
 
-// Reachability values. Without peer testing (SSU2) a published address
-// is "unknown"; a router that publishes no address is "unpublished".
+// Reachability values. A published address is "unknown" until an SSU2
+// peer test concludes "ok", "firewalled" or "symmetric-nat"; a router
+// that publishes no address is "unpublished".
 const (
 	ReachUnknown     = "unknown"
 	ReachUnpublished = "unpublished"
@@ -137,6 +138,7 @@ func (r *Router) Status() Status {
 			}
 		}
 	}
+	r.ssu2Reachability(&st.Router)
 	if !started.IsZero() {
 		st.Router.Uptime = int64(math.Round(time.Since(started).Seconds()))
 	}

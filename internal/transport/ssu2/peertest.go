@@ -78,6 +78,8 @@ const (
 	peerTestExpiry  = 60 * time.Second // i2pd SSU2_PEER_TEST_EXPIRATION_TIMEOUT
 	peerTestTimeout = 20 * time.Second // Alice's whole test
 	waitForMsg5     = 3 * time.Second  // after message 4, before sending 6 anyway
+	peerTestFirst   = 30 * time.Second // after Run, for sessions to come up
+	peerTestRetry   = time.Minute      // after an inconclusive test
 )
 
 // Errors of TestReachability.
@@ -525,6 +527,58 @@ func (t *Transport) handlePeerTestPacket(p *packet, pt *peerTest) {
 	}
 }
 
+// Reachability is the last conclusive result of the periodic peer tests
+// (Config.PeerTestInterval) for a family: ReachUnknown until one.
+func (t *Transport) Reachability(v6 bool) Reachability {
+	t.ptMu.Lock()
+	defer t.ptMu.Unlock()
+	if v6 {
+		return t.reach[1]
+	}
+	return t.reach[0]
+}
+
+// runPeerTests tests each family we publish an address of: first after
+// peerTestFirst, then every interval once a test was conclusive, or
+// every peerTestRetry until then (no tester yet, refused, no answer);
+// neither wait is longer than interval.
+func (t *Transport) runPeerTests(ctx context.Context, interval time.Duration) {
+	first, retry := min(peerTestFirst, interval), min(peerTestRetry, interval)
+	var next [2]time.Time
+	next[0], next[1] = time.Now().Add(first), time.Now().Add(first)
+	tick := time.NewTicker(retry / 4)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			for i, v6 := range []bool{false, true} {
+				if now.Before(next[i]) {
+					continue
+				}
+				if _, ok := t.publishedAddr(v6); !ok {
+					next[i] = now.Add(interval)
+					continue
+				}
+				r, err := t.TestReachability(ctx, v6)
+				t.log.Debug("ssu2: peer test", "ipv6", v6, "result", r.String(), "err", err)
+				next[i] = time.Now().Add(retry)
+				if err == nil && r != ReachUnknown {
+					next[i] = time.Now().Add(interval)
+					t.ptMu.Lock()
+					changed := t.reach[i] != r
+					t.reach[i] = r
+					t.ptMu.Unlock()
+					if changed {
+						t.log.Info("ssu2: reachability", "ipv6", v6, "result", r.String())
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestReachability runs one peer test of our published SSU2 address of
 // a family as Alice, through one of our sessions with a peer that tests
 // (caps B), and returns what it found: OK when Charlie's message 5
@@ -539,16 +593,16 @@ func (t *Transport) TestReachability(ctx context.Context, v6 bool) (Reachability
 	if !ok {
 		return ReachUnknown, ErrNoAddress
 	}
-	var bob *session
+	var bobs []*session
 	for _, s := range t.liveSessions(nil) {
 		if a, tests, ok := testerAddr(s.PeerRouterInfo(), v6); ok && tests && a.ap == s.RemoteAddr() {
-			bob = s
-			break
+			bobs = append(bobs, s)
 		}
 	}
-	if bob == nil {
+	if len(bobs) == 0 {
 		return ReachUnknown, ErrNoPeerTester
 	}
+	bob := bobs[t.randUint64()%uint64(len(bobs))]
 	nonce := uint32(t.randUint64())
 	signed := ptSigned(nonce, t.now(), ours)
 	sig, err := t.sign(ptMessage(bob.peer, nil, signed))

@@ -99,6 +99,17 @@ func TestPeerTest(t *testing.T) {
 	}
 }
 
+// TestPeriodicPeerTest checks that Run tests reachability by itself
+// with PeerTestInterval and reports it through Reachability.
+func TestPeriodicPeerTest(t *testing.T) {
+	transporttest.LeakCheck(t)
+	alice, _, _ := peerTestNet(t, nodeOptions{mod: func(c *Config) { c.PeerTestInterval = 300 * time.Millisecond }})
+	transporttest.Eventually(t, 10*time.Second, "reachability ok", func() bool { return alice.tr.Reachability(false) == ReachOK })
+	if r := alice.tr.Reachability(true); r != ReachUnknown {
+		t.Errorf("IPv6 reachability %v without an IPv6 address", r)
+	}
+}
+
 func TestPeerTestNoBob(t *testing.T) {
 	transporttest.LeakCheck(t)
 	a := newNode(t, nodeOptions{netdb: newFakeNetDb()})

@@ -80,6 +80,9 @@ type Config struct {
 	// Charlie's as Alice.
 	Signer           crypto.Signer
 	LookupRouterInfo func(data.Hash) *data.RouterInfo
+	// PeerTestInterval is how often Run tests the reachability of our
+	// published addresses as Alice (see Reachability); 0: never.
+	PeerTestInterval time.Duration
 	// ListenPacket replaces net.ListenConfig.ListenPacket (tests use it
 	// to run inside network namespaces or over a lossy link).
 	ListenPacket func(ctx context.Context, network, address string) (net.PacketConn, error)
@@ -135,9 +138,10 @@ type Transport struct {
 		m map[netip.AddrPort]*session
 	}
 	ptMu      sync.Mutex
-	pt        peerTests   // peer tests in progress (peertest.go)
-	tokensIn  *tokenTable // tokens we issued
-	tokensOut *tokenTable // tokens peers gave us
+	pt        peerTests       // peer tests in progress (peertest.go)
+	reach     [2]Reachability // last conclusive result, IPv4 and IPv6
+	tokensIn  *tokenTable     // tokens we issued
+	tokensOut *tokenTable     // tokens peers gave us
 	seenX     *replay.Filter
 	limit     *ratelimit.Limiter[netip.Addr]
 	hsSlots   chan struct{}
@@ -173,7 +177,7 @@ func New(cfg Config) (*Transport, error) {
 		return nil, fmt.Errorf("ssu2: config: network id %d out of range", cfg.NetID)
 	}
 	if cfg.QueueLen < 0 || cfg.MaxHandshakes < 0 || cfg.MaxSessions < 0 || cfg.HandshakeBurst < 0 ||
-		cfg.IdleTimeout < 0 || cfg.KeepAlive < 0 || cfg.MaxSkew < 0 || cfg.BanDuration < 0 {
+		cfg.IdleTimeout < 0 || cfg.KeepAlive < 0 || cfg.MaxSkew < 0 || cfg.BanDuration < 0 || cfg.PeerTestInterval < 0 {
 		return nil, errors.New("ssu2: config: negative limit")
 	}
 	for _, m := range []int{cfg.MTU4, cfg.MTU6} {
@@ -285,6 +289,9 @@ func (t *Transport) Run(ctx context.Context) error {
 	for _, s := range socks {
 		t.log.Info("ssu2: listening", "addr", s.local.String())
 		t.readers.Go(func() { t.readLoop(s) })
+	}
+	if t.cfg.PeerTestInterval > 0 && t.cfg.Signer != nil {
+		t.readers.Go(func() { t.runPeerTests(ctx, t.cfg.PeerTestInterval) })
 	}
 	tick := time.NewTicker(10 * time.Second)
 	defer tick.Stop()
