@@ -22,6 +22,8 @@ type peerAddr struct {
 	caps string
 	v4   bool // the address is (or says, with caps 4) IPv4
 	v6   bool
+	// intro lists the introducers of an address without host and port.
+	intro []introducer
 }
 
 // speaksSSU2 reports whether a is an address SSU2 may use: transport
@@ -46,6 +48,9 @@ func parseAddr(a *data.RouterAddress) (peerAddr, bool) {
 	if ap, ok := transport.DialHost(a); ok {
 		p.ap = ap
 		p.v4, p.v6 = ap.Addr().Is4(), ap.Addr().Is6()
+	}
+	if !p.ap.IsValid() {
+		p.intro = parseIntroducers(a)
 	}
 	p.v4 = p.v4 || strings.Contains(p.caps, "4")
 	p.v6 = p.v6 || strings.Contains(p.caps, "6")

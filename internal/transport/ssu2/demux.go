@@ -141,7 +141,12 @@ func (t *Transport) demux(p *packet) {
 		s.deliver(p)
 		return
 	}
-	if pt := t.peerTestByConn(id); pt != nil {
+	if r, ok := t.rl.byConnID(id); ok {
+		t.handleHolePunch(p, r)
+		t.putPacket(p)
+		return
+	}
+	if pt, ok := t.pt.byConnID(id); ok {
 		t.handlePeerTestPacket(p, pt)
 		t.putPacket(p)
 		return
@@ -299,6 +304,56 @@ func sealOutOfSession(b []byte, hdr *longHeader, payload []byte, key *[keyLen]by
 	b = crypto.ChaChaPolySeal(key, uint64(hdr.pn), b, payload, b[start:start+longHeaderLen])
 	protect(b[start:], key, key, shortHeaderLen)
 	return b
+}
+
+// hasBlock reports whether a well-formed payload has a block of type typ.
+func hasBlock(payload []byte, typ uint8) bool {
+	found := false
+	_ = parseBlocks(payload, func(t uint8, _ []byte) error {
+		found = found || t == typ
+		return nil
+	})
+	return found
+}
+
+// sendOutOfSession sends a Peer Test or Hole Punch message to to over
+// sock: a long header with connection ids dest and its complement, a
+// random packet number and token, sealed and protected with the
+// receiver's intro key key; the payload is a DateTime, an Address block
+// for addr if valid, block, and padding.
+func (t *Transport) sendOutOfSession(sock *socket, to netip.AddrPort, typ uint8, dest uint64, key *[keyLen]byte, addr netip.AddrPort, block []byte) {
+	if sock == nil {
+		return
+	}
+	hdr := longHeader{destID: dest, pn: uint32(t.randUint64()), typ: typ, ver: protocolVersion,
+		netID: t.netID, srcID: ^dest, token: t.randConnID()}
+	var pl [maxPacketLen]byte
+	p := transport.AppendDateTime(pl[:0], t.now())
+	if addr.IsValid() {
+		p = appendAddress(p, addr)
+	}
+	p = append(p, block...)
+	p = transport.AppendPadding(p, t.rand.Intn(16))
+	pkt := sealOutOfSession(make([]byte, 0, longHeaderLen+len(p)+macLen), &hdr, p, key)
+	if err := sock.write(pkt, to); err != nil {
+		t.log.Debug("ssu2: send out of session", "type", typ, "addr", to.String(), "err", err)
+	}
+}
+
+// openOutOfSession removes header protection from a Peer Test or Hole
+// Punch message to us (our intro key) and opens its payload into buf; it
+// reports false unless the type is typ, the network ours and the AEAD
+// verifies.
+func (t *Transport) openOutOfSession(pkt []byte, typ uint8, buf []byte) ([]byte, bool) {
+	if len(pkt) < longHeaderLen+minPayloadLen+macLen {
+		return nil, false
+	}
+	hb, hdr := revealLong(pkt, &t.intro, &t.intro)
+	if hdr.typ != typ || hdr.check(t.netID) != nil {
+		return nil, false
+	}
+	payload, err := crypto.ChaChaPolyOpen(&t.intro, uint64(hdr.pn), buf, pkt[longHeaderLen:], hb[:])
+	return payload, err == nil
 }
 
 // checkDateTime finds the DateTime block of an out-of-session or

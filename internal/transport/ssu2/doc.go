@@ -20,6 +20,8 @@
 //	queue.go             a session's priority send queue with a cap
 //	transport.go         transport.Transport: Config, New, Run, Dial, counters
 //	peertest.go          peer testing (messages 1–7) as Alice, Bob and Charlie
+//	relay.go             relay tags, introducers, Relay Request/Intro/Response, Hole Punch
+//	exchanges.go         the table of peer tests and relays in progress, by nonce
 //	ack/                 ACK block ranges, the receiver's history, RTT/RTO (RFC 6298)
 //	cc/                  congestion window (NewReno in bytes, after RFC 9002)
 //

@@ -167,6 +167,9 @@ func (s *session) sendSessionRequest(now time.Time, token uint64) {
 	hdr := longHeader{destID: s.sendID, pn: uint32(s.t.randUint64()), typ: typeSessionRequest,
 		ver: protocolVersion, netID: s.t.netID, srcID: s.recvID, token: token}
 	payload := transport.AppendDateTime(s.payload[:0], s.t.now())
+	if s.t.wantRelayTag(&h.bob) {
+		payload = transport.AppendBlockHeader(payload, blockRelayTagRequest, 0)
+	}
 	payload = transport.AppendPadding(payload, 1+s.t.rand.Intn(16))
 
 	pkt := make([]byte, handshakeHeaderLen, handshakeHeaderLen+len(payload)+macLen)
@@ -318,6 +321,8 @@ func (s *session) readCreatedPayload(payload []byte) error {
 			s.sawAddress(d)
 		case blockNewToken:
 			s.keepToken(d)
+		case blockRelayTag:
+			s.gotRelayTag(d)
 		case blockTermination:
 			_, reason, err := transport.ParseTermination(d)
 			if err != nil {
@@ -430,7 +435,13 @@ func lastBlockOffset(p []byte) int {
 // sawAddress notes our address as the peer sees it (Address block).
 func (s *session) sawAddress(d []byte) {
 	if ap, err := parseAddress(d); err == nil {
-		s.log.Debug("ssu2: peer sees us at", "ours", ap.String())
+		s.addrMu.Lock()
+		changed := s.seen != ap
+		s.seen = ap
+		s.addrMu.Unlock()
+		if changed {
+			s.log.Debug("ssu2: peer sees us at", "ours", ap.String())
+		}
 	}
 }
 

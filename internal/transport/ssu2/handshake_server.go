@@ -153,14 +153,15 @@ func (s *session) readSessionRequest(pkt []byte, now time.Time) {
 		s.fail(fmt.Errorf("ssu2: session request: %w", ErrClockSkew))
 		return
 	}
-	if err := s.sendSessionCreated(now); err != nil {
+	if err := s.sendSessionCreated(now, hasBlock(payload, blockRelayTagRequest)); err != nil {
 		s.fail(fmt.Errorf("ssu2: session created: %w", err))
 	}
 }
 
-// sendSessionCreated answers with our ephemeral key, the time and
-// Alice's address as we see it ("SessionCreated (Type 1)").
-func (s *session) sendSessionCreated(now time.Time) error {
+// sendSessionCreated answers with our ephemeral key, the time, Alice's
+// address as we see it ("SessionCreated (Type 1)") and, if she asked
+// and we introduce, a relay tag.
+func (s *session) sendSessionCreated(now time.Time, tagWanted bool) error {
 	h := s.inb
 	t := s.t
 	kh2 := headerKey(&h.sym, labelSessionCreated)
@@ -174,6 +175,11 @@ func (s *session) sendSessionCreated(now time.Time) error {
 		ver: protocolVersion, netID: t.netID, srcID: s.recvID}
 	payload := transport.AppendDateTime(s.payload[:0], t.now())
 	payload = appendAddress(payload, s.RemoteAddr())
+	if tagWanted {
+		if tag := s.giveRelayTag(); tag != 0 {
+			payload = appendRelayTag(payload, tag)
+		}
+	}
 	payload = transport.AppendPadding(payload, t.rand.Intn(16))
 	pkt := make([]byte, handshakeHeaderLen, handshakeHeaderLen+len(payload)+macLen)
 	hdr.put(pkt)

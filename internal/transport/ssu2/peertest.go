@@ -30,7 +30,6 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/veil-i2p/veil/internal/crypto"
 	"github.com/veil-i2p/veil/internal/data"
 	"github.com/veil-i2p/veil/internal/transport"
 )
@@ -174,8 +173,7 @@ func ptMessage(bob data.Hash, alice *data.Hash, signed []byte) []byte {
 // peerTest is one test in progress in which we are Bob, Charlie or
 // Alice.
 type peerTest struct {
-	nonce   uint32
-	created time.Time
+	nonce uint32
 	// Bob: the session with Alice that messages 3 and 4 go back on.
 	alice *session
 	// Charlie: Alice's intro key and what message 7 carries.
@@ -193,62 +191,10 @@ type ptEvent struct {
 	addr    netip.AddrPort // message 7: our address as Charlie saw it
 }
 
-// peerTests is the Transport's table of tests in progress, by nonce and
-// by the connection ids of messages 5–7.
-type peerTests struct {
-	byNonce map[uint32]*peerTest
-	byConn  map[uint64]*peerTest
-}
-
 // ptConnID is the connection id messages 5 and 7 carry to Alice; message
 // 6 to Charlie carries its complement ("Peer Test", connection ids).
+// Hole Punch uses it too ("Hole Punch (Type 11)").
 func ptConnID(nonce uint32) uint64 { return uint64(nonce)<<32 | uint64(nonce) }
-
-// addPeerTest registers pt under its nonce and, if conn != 0, a
-// connection id. It refuses when full or when the nonce is in use.
-func (t *Transport) addPeerTest(pt *peerTest, conn uint64) bool {
-	t.ptMu.Lock()
-	defer t.ptMu.Unlock()
-	now := time.Now()
-	for n, p := range t.pt.byNonce {
-		if now.Sub(p.created) > peerTestExpiry {
-			t.dropPeerTestLocked(n)
-		}
-	}
-	if len(t.pt.byNonce) >= maxPeerTests || t.pt.byNonce[pt.nonce] != nil {
-		return false
-	}
-	t.pt.byNonce[pt.nonce] = pt
-	if conn != 0 {
-		t.pt.byConn[conn] = pt
-	}
-	return true
-}
-
-func (t *Transport) peerTestByNonce(n uint32) *peerTest {
-	t.ptMu.Lock()
-	defer t.ptMu.Unlock()
-	return t.pt.byNonce[n]
-}
-
-func (t *Transport) peerTestByConn(id uint64) *peerTest {
-	t.ptMu.Lock()
-	defer t.ptMu.Unlock()
-	return t.pt.byConn[id]
-}
-
-func (t *Transport) dropPeerTest(n uint32) {
-	t.ptMu.Lock()
-	defer t.ptMu.Unlock()
-	t.dropPeerTestLocked(n)
-}
-
-// dropPeerTestLocked forgets test n. Must hold t.ptMu.
-func (t *Transport) dropPeerTestLocked(n uint32) {
-	delete(t.pt.byNonce, n)
-	delete(t.pt.byConn, ptConnID(n))
-	delete(t.pt.byConn, ^ptConnID(n))
-}
 
 // liveSessions returns the established sessions but skip's.
 func (t *Transport) liveSessions(skip *session) []*session {
@@ -324,15 +270,14 @@ func (s *session) handlePeerTest(d []byte, now time.Time) {
 	case 2:
 		s.peerTestCharlie(b)
 	case 3:
-		if pt := s.t.peerTestByNonce(b.nonce); pt != nil && pt.alice != nil {
-			s.t.dropPeerTest(b.nonce)
+		if pt, ok := s.t.pt.get(b.nonce); ok && pt.alice != nil && s.t.pt.drop(b.nonce) {
 			if ri := s.PeerRouterInfo(); ri != nil && b.code == ptAccept {
 				pt.alice.SendRouterInfo(ri, false) // Charlie's, before message 4
 			}
 			pt.alice.queueBlock(appendPeerTest(nil, 4, b.code, &s.peer, b.signed, b.sig))
 		}
 	case 4:
-		if pt := s.t.peerTestByNonce(b.nonce); pt != nil && pt.events != nil {
+		if pt, ok := s.t.pt.get(b.nonce); ok && pt.events != nil {
 			pt.post(ptEvent{msg: 4, code: b.code, charlie: b.hash, signed: append(append([]byte(nil), b.signed...), b.sig...)})
 		}
 	}
@@ -380,7 +325,7 @@ func (s *session) peerTestBob(b ptBlock) {
 			break
 		}
 	}
-	if charlie == nil || !t.addPeerTest(&peerTest{nonce: b.nonce, created: time.Now(), alice: s}, 0) {
+	if charlie == nil || !t.pt.add(b.nonce, 0, &peerTest{nonce: b.nonce, alice: s}) {
 		reject(ptBobNoCharlie)
 		return
 	}
@@ -396,7 +341,7 @@ func (s *session) peerTestCharlie(b ptBlock) {
 	t := s.t
 	code := byte(ptAccept)
 	var intro [keyLen]byte
-	switch ari := t.lookupRouterInfo(b.hash); {
+	switch ari := s.routerInfo(b.hash); {
 	case ari == nil:
 		code = ptCharlieAliceUnknown
 	case ari.Identity.Verify(ptMessage(s.peer, nil, b.signed), b.sig) != nil:
@@ -419,8 +364,8 @@ func (s *session) peerTestCharlie(b ptBlock) {
 	if code != ptAccept {
 		return
 	}
-	pt := &peerTest{nonce: b.nonce, created: time.Now(), aliceIntro: intro, signed: append(signed, sig...)}
-	if !t.addPeerTest(pt, ^ptConnID(b.nonce)) {
+	pt := &peerTest{nonce: b.nonce, aliceIntro: intro, signed: append(signed, sig...)}
+	if !t.pt.add(b.nonce, ^ptConnID(b.nonce), pt) {
 		return
 	}
 	t.sendPeerTestMsg(t.socketFor(b.alice), b.alice, 5, b.nonce, &intro, pt.signed, netip.AddrPort{})
@@ -458,28 +403,14 @@ func (t *Transport) hasSessionWith(h data.Hash) bool {
 // header and seals the payload; connection ids come from the nonce;
 // message 7 carries the address message 6 came from.
 func (t *Transport) sendPeerTestMsg(sock *socket, to netip.AddrPort, msg byte, nonce uint32, key *[keyLen]byte, signed []byte, addr netip.AddrPort) {
-	if sock == nil {
-		return
-	}
 	dest := ptConnID(nonce)
 	if msg == 6 {
 		dest = ^dest
 	}
-	hdr := longHeader{destID: dest, pn: uint32(t.randUint64()), typ: typePeerTest, ver: protocolVersion,
-		netID: t.netID, srcID: ^dest, token: t.randUint64()}
-	var pl [maxPacketLen]byte
-	p := transport.AppendDateTime(pl[:0], t.now())
-	if addr.IsValid() {
-		p = appendAddress(p, addr)
-	}
 	// Messages 5–7 repeat messages 3/1's signed data; the signature
 	// stays (it is optional here).
-	p = appendPeerTest(p, msg, ptAccept, nil, signed, nil)
-	p = transport.AppendPadding(p, t.rand.Intn(16))
-	pkt := sealOutOfSession(make([]byte, 0, longHeaderLen+len(p)+macLen), &hdr, p, key)
-	if err := sock.write(pkt, to); err != nil {
-		t.log.Debug("ssu2: send Peer Test", "msg", msg, "addr", to.String(), "err", err)
-	}
+	var b [maxPacketLen]byte
+	t.sendOutOfSession(sock, to, typePeerTest, dest, key, addr, appendPeerTest(b[:0], msg, ptAccept, nil, signed, nil))
 }
 
 // handlePeerTestPacket reads a Peer Test message (5, 6 or 7) whose
@@ -487,23 +418,15 @@ func (t *Transport) sendPeerTestMsg(sock *socket, to netip.AddrPort, msg byte, n
 // are Charlie) is answered with 7; 5 and 7 (we are Alice) go to the
 // test's events.
 func (t *Transport) handlePeerTestPacket(p *packet, pt *peerTest) {
-	pkt := p.bytes()
-	if len(pkt) < longHeaderLen+minPayloadLen+macLen {
-		return
-	}
-	hb, hdr := revealLong(pkt, &t.intro, &t.intro)
-	if hdr.typ != typePeerTest || hdr.check(t.netID) != nil {
-		return
-	}
 	var pl [maxPacketLen]byte
-	payload, err := crypto.ChaChaPolyOpen(&t.intro, uint64(hdr.pn), pl[:0], pkt[longHeaderLen:], hb[:])
-	if err != nil {
+	payload, ok := t.openOutOfSession(p.bytes(), typePeerTest, pl[:0])
+	if !ok {
 		return
 	}
 	var b ptBlock
 	var addr netip.AddrPort
 	found := false
-	err = parseBlocks(payload, func(typ uint8, d []byte) error {
+	err := parseBlocks(payload, func(typ uint8, d []byte) error {
 		switch typ {
 		case blockPeerTest:
 			var err error
@@ -520,7 +443,7 @@ func (t *Transport) handlePeerTestPacket(p *packet, pt *peerTest) {
 	t.log.Debug("ssu2: Peer Test message", "msg", b.msg, "nonce", b.nonce, "from", p.from.String())
 	switch {
 	case b.msg == 6 && pt.events == nil: // we are Charlie
-		t.dropPeerTest(pt.nonce)
+		t.pt.drop(pt.nonce)
 		t.sendPeerTestMsg(p.sock, p.from, 7, pt.nonce, &pt.aliceIntro, pt.signed, p.from)
 	case (b.msg == 5 || b.msg == 7) && pt.events != nil:
 		pt.post(ptEvent{msg: b.msg, addr: addr})
@@ -530,8 +453,8 @@ func (t *Transport) handlePeerTestPacket(p *packet, pt *peerTest) {
 // Reachability is the last conclusive result of the periodic peer tests
 // (Config.PeerTestInterval) for a family: ReachUnknown until one.
 func (t *Transport) Reachability(v6 bool) Reachability {
-	t.ptMu.Lock()
-	defer t.ptMu.Unlock()
+	t.reachMu.Lock()
+	defer t.reachMu.Unlock()
 	if v6 {
 		return t.reach[1]
 	}
@@ -566,10 +489,10 @@ func (t *Transport) runPeerTests(ctx context.Context, interval time.Duration) {
 				next[i] = time.Now().Add(retry)
 				if err == nil && r != ReachUnknown {
 					next[i] = time.Now().Add(interval)
-					t.ptMu.Lock()
+					t.reachMu.Lock()
 					changed := t.reach[i] != r
 					t.reach[i] = r
-					t.ptMu.Unlock()
+					t.reachMu.Unlock()
 					if changed {
 						t.log.Info("ssu2: reachability", "ipv6", v6, "result", r.String())
 					}
@@ -609,11 +532,11 @@ func (t *Transport) TestReachability(ctx context.Context, v6 bool) (Reachability
 	if err != nil {
 		return ReachUnknown, err
 	}
-	pt := &peerTest{nonce: nonce, created: time.Now(), events: make(chan ptEvent, 8)}
-	if !t.addPeerTest(pt, ptConnID(nonce)) {
+	pt := &peerTest{nonce: nonce, events: make(chan ptEvent, 8)}
+	if !t.pt.add(nonce, ptConnID(nonce), pt) {
 		return ReachUnknown, errors.New("ssu2: peer test: too many in progress")
 	}
-	defer t.dropPeerTest(nonce)
+	defer t.pt.drop(nonce)
 	bob.queueBlock(appendPeerTest(nil, 1, ptAccept, nil, signed, sig))
 	return t.runAlice(ctx, pt, bob, ours, signed)
 }

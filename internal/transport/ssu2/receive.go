@@ -190,13 +190,23 @@ func (s *session) handleBlocksEliciting(payload []byte, now time.Time) (elicitin
 			s.pathResponse(d, now)
 		case blockPeerTest:
 			s.handlePeerTest(d, now)
+		case blockRelayRequest:
+			s.relayBob(d)
+		case blockRelayIntro:
+			s.relayCharlie(d)
+		case blockRelayResponse:
+			s.relayResponse(d)
+		case blockRelayTagRequest:
+			s.relayTagRequested()
+		case blockRelayTag:
+			s.gotRelayTag(d)
 		case blockCongestion:
 			if len(d) > 0 && d[0]&0x01 != 0 {
 				s.rcv.ackNow(now)
 			}
 		}
-		// Options, relay and peer test blocks, unknown types: not yet
-		// acted on; they still get acknowledged.
+		// Options and unknown types: not acted on; they still get
+		// acknowledged.
 		return nil
 	})
 	if err == nil && remote != nil {
@@ -230,6 +240,7 @@ func (s *session) receivedRouterInfo(b routerInfoBlock) {
 		s.log.Debug("ssu2: bad RouterInfo block", "err", err)
 		return
 	}
+	s.lastRI = ri
 	if ri.Hash() == s.peer {
 		if old := s.peerRI.Load(); old == nil || ri.Published > old.Published {
 			s.peerRI.Store(ri)

@@ -51,6 +51,10 @@ type session struct {
 
 	addrMu sync.Mutex
 	remote netip.AddrPort
+	seen   netip.AddrPort // our address as the peer last told us (Address block)
+
+	// introTag is the relay tag the peer gave us: it introduces us.
+	introTag atomic.Uint32
 
 	in      chan *packet
 	q       *transport.SendQueue[*outItem]
@@ -74,7 +78,9 @@ type session struct {
 	state    int
 	accepted bool // the Handler's Established returned nil
 	exiting  bool
-	hsSlot   bool // holds one of t.hsSlots
+	hsSlot   bool             // holds one of t.hsSlots
+	relayTag uint32           // the relay tag we gave the peer (we introduce it)
+	lastRI   *data.RouterInfo // the last RouterInfo block received (relay, peer test)
 	out      *outboundHS
 	inb      *inboundHS
 	snd      sender
@@ -147,6 +153,13 @@ func (s *session) setRemote(ap netip.AddrPort) {
 	s.addrMu.Lock()
 	s.remote = ap
 	s.addrMu.Unlock()
+}
+
+// seenAs is our address as the peer last reported it, or invalid.
+func (s *session) seenAs() netip.AddrPort {
+	s.addrMu.Lock()
+	defer s.addrMu.Unlock()
+	return s.seen
 }
 
 func (s *session) Err() error {
@@ -433,6 +446,7 @@ func (s *session) cleanup() {
 	}
 	s.snd.keys.zero()
 	s.rcv.keys.zero()
+	s.dropRelayTag()
 	s.t.remove(s)
 	s.finish()
 }

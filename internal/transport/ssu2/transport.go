@@ -80,6 +80,11 @@ type Config struct {
 	// Charlie's as Alice.
 	Signer           crypto.Signer
 	LookupRouterInfo func(data.Hash) *data.RouterInfo
+	// Introduce makes us a relay Bob: peers that ask get a relay tag, and
+	// we pass their introductions on. Firewalled makes every handshake to
+	// a peer that introduces (caps C) ask for a relay tag; so does a peer
+	// test that found us firewalled. See Introducers.
+	Introduce, Firewalled bool
 	// PeerTestInterval is how often Run tests the reachability of our
 	// published addresses as Alice (see Reachability); 0: never.
 	PeerTestInterval time.Duration
@@ -137,8 +142,10 @@ type Transport struct {
 		sync.Mutex
 		m map[netip.AddrPort]*session
 	}
-	ptMu      sync.Mutex
-	pt        peerTests       // peer tests in progress (peertest.go)
+	pt        *exchanges[*peerTest] // peer tests in progress (peertest.go)
+	rl        *exchanges[*relay]    // relays in progress (relay.go)
+	tags      relayTags             // relay tags we gave (relay.go)
+	reachMu   sync.Mutex
 	reach     [2]Reachability // last conclusive result, IPv4 and IPv6
 	tokensIn  *tokenTable     // tokens we issued
 	tokensOut *tokenTable     // tokens peers gave us
@@ -198,7 +205,9 @@ func New(cfg Config) (*Transport, error) {
 	t.bob = initialState(&cfg.StaticKeys.Public)
 	t.ids.m = make(map[uint64]*session)
 	t.pending.m = make(map[netip.AddrPort]*session)
-	t.pt = peerTests{byNonce: make(map[uint32]*peerTest), byConn: make(map[uint64]*peerTest)}
+	t.pt = newExchanges[*peerTest](maxPeerTests, peerTestExpiry)
+	t.rl = newExchanges[*relay](maxRelays, relayExpiry)
+	t.tags.m = make(map[uint32]*session)
 	t.tokensIn, t.tokensOut = newTokenTable(maxTokens), newTokenTable(maxTokens)
 	t.seenX = replay.NewFilter(2*cfg.MaxSkew, 0)
 	t.limit = ratelimit.New[netip.Addr](cfg.HandshakeRate, cfg.HandshakeBurst, maxRateEntries, true)
@@ -396,7 +405,7 @@ func (t *Transport) waitReady(ctx context.Context) error {
 
 // CanDial reports whether ri has an SSU2 address we may dial.
 func (t *Transport) CanDial(ri *data.RouterInfo) bool {
-	return len(dialAddrs(ri, !t.cfg.NoIPv4, !t.cfg.NoIPv6)) > 0
+	return len(dialAddrs(ri, !t.cfg.NoIPv4, !t.cfg.NoIPv6)) > 0 || len(introducedAddrs(ri, !t.cfg.NoIPv4, !t.cfg.NoIPv6)) > 0
 }
 
 // Dial opens a session to the peer over its first reachable SSU2 address
@@ -415,7 +424,7 @@ func (t *Transport) Dial(ctx context.Context, ri *data.RouterInfo) (transport.Se
 	}
 	addrs := dialAddrs(ri, !t.cfg.NoIPv4, !t.cfg.NoIPv6)
 	if len(addrs) == 0 {
-		return nil, fmt.Errorf("ssu2: dial %s: no reachable SSU2 address", ri.Hash())
+		return t.dialThroughIntroducers(ctx, ri)
 	}
 	var errs []error
 	for _, a := range addrs {
