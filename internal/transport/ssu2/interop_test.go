@@ -36,9 +36,7 @@ import (
 //     large), the session survives 20 s, and veil terminates it.
 //  3. A second dial uses the New Token i2pd gave (no Token Request).
 func TestInteropI2pd(t *testing.T) {
-	i2pdtest.Require(t)
-	transporttest.LeakCheck(t)
-	n := i2pdtest.NewNetwork(t, i2pdtest.NetworkConfig{})
+	n := interopNetwork(t)
 	nsI, addrI := n.Add("i2pd", 10)
 	nsV, addrV := n.Add("veil", 200)
 	const veilPort = 12345
@@ -130,9 +128,9 @@ func TestInteropI2pd(t *testing.T) {
 		transporttest.WaitFor(t, rec.Sessions, "outbound Established")
 		t.Logf("outbound session to i2pd at %v", s.RemoteAddr())
 		us := veil.RouterInfo().Hash()
-		lookup := append(append(append([]byte(nil), us[:]...), us[:]...), 0x08, 0, 0)
-		id := uint32(time.Now().UnixNano())
-		if err := s.Send(&transport.Message{Type: i2np.TypeDatabaseLookup, ID: id, Expiration: time.Now().Add(time.Minute), Payload: lookup}, transport.PriorityHigh); err != nil {
+		lookup := lookupSelf(us)
+		id := lookup.ID
+		if err := s.Send(lookup, transport.PriorityHigh); err != nil {
 			t.Fatal(err)
 		}
 		isOurs := func(m *transport.Message) bool {
@@ -153,7 +151,7 @@ func TestInteropI2pd(t *testing.T) {
 			t.Fatalf("session ended: %v", s.Err())
 		case <-time.After(20 * time.Second):
 		}
-		if err := s.Send(&transport.Message{Type: i2np.TypeDatabaseLookup, ID: id + 2, Expiration: time.Now().Add(time.Minute), Payload: lookup}, transport.PriorityHigh); err != nil {
+		if err := s.Send(lookupSelf(us), transport.PriorityHigh); err != nil {
 			t.Fatal(err)
 		}
 		waitMessage(t, rec, 20*time.Second, isOurs)
@@ -192,6 +190,14 @@ func TestInteropI2pd(t *testing.T) {
 		}
 	}
 	t.Logf("i2pd SSU2 log excerpt:\n%s", grepLines(r.Log(), "SSU2"))
+}
+
+// lookupSelf is a DatabaseLookup for our own RouterInfo, answered
+// directly (flags 0x08: a RouterInfo lookup, reply to us); i2pd answers
+// with a DatabaseStore of the RouterInfo it holds for us.
+func lookupSelf(us data.Hash) *transport.Message {
+	p := append(append(append([]byte(nil), us[:]...), us[:]...), 0x08, 0, 0)
+	return &transport.Message{Type: i2np.TypeDatabaseLookup, ID: uint32(time.Now().UnixNano()), Expiration: time.Now().Add(time.Minute), Payload: p}
 }
 
 // waitLogCount waits until i2pd's log holds sub at least n times.

@@ -18,14 +18,33 @@ import (
 // reached through ins: no host or port, caps 4 ("Introducers").
 func introducedRI(t *testing.T, id *identity, ins []Introducer) *data.RouterInfo {
 	t.Helper()
+	return resignRI(t, id, func(a *data.RouterAddress) {
+		*a = data.RouterAddress{Transport: a.Transport, Cost: a.Cost, Options: keepOptions(a, "s", "i", "v")}
+		a.Options.Set("caps", "4")
+		SetIntroducers(a, ins)
+	})
+}
+
+// keepOptions returns a's options named in keys.
+func keepOptions(a *data.RouterAddress, keys ...string) data.Mapping {
+	var o data.Mapping
+	for _, k := range keys {
+		if v, ok := a.Options.Get(k); ok {
+			o.Set(k, v)
+		}
+	}
+	return o
+}
+
+// resignRI is id's RouterInfo, newly published, with edit applied to its
+// address.
+func resignRI(t *testing.T, id *identity, edit func(*data.RouterAddress)) *data.RouterInfo {
+	t.Helper()
 	old := id.RouterInfo()
 	ri := &data.RouterInfo{Identity: old.Identity, Published: data.DateOf(time.Now()), Options: old.Options}
-	a := data.RouterAddress{Transport: "SSU2", Cost: 8}
-	for _, k := range []string{"s", "i", "v"} {
-		a.Options.Set(k, old.Addresses[0].Options.Value(k))
-	}
-	a.Options.Set("caps", "4")
-	SetIntroducers(&a, ins)
+	a := old.Addresses[0]
+	a.Options = keepOptions(&a, "host", "port", "s", "i", "v", "caps")
+	edit(&a)
 	ri.Addresses = []data.RouterAddress{a}
 	signer, err := id.Keys.Signer()
 	if err != nil {
