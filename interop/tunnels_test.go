@@ -175,10 +175,12 @@ func TestTunnelsI2pd(t *testing.T) {
 	}
 	t.Logf("after %v: %d builds since the first minute, %.0f%% succeeded (all time: %d ok, %d failed); tests %d ok, %d failed; %d new tunnels during the soak; %d transit",
 		since(tStart), ok+bad, succ*100, st.Tunnels.BuiltOK, st.Tunnels.BuildsFailed, tests, st.Tunnels.TestsFailed, replaced, st.Tunnels.Transit)
-	// A short soak may see no build after the first minute (tunnels last
-	// 10): then judge every build.
-	if ok+bad < 5 && st.Tunnels.BuiltOK+st.Tunnels.BuildsFailed > 0 {
-		succ = float64(st.Tunnels.BuiltOK) / float64(st.Tunnels.BuiltOK+st.Tunnels.BuildsFailed)
+	// The issue counts builds after the first minute. A short soak may
+	// see none (tunnels last 10 minutes): then the 3+3 established above
+	// and the tests are what this run shows, and VEIL_TUNNELS_SOAK=25m
+	// gives the ratio.
+	if ok+bad == 0 {
+		t.Logf("no build after the first minute in a %v soak: the build ratio needs a longer one", soak)
 	}
 	if succ < tunnelsMinSuccess {
 		t.Errorf("build success %.2f, want ≥ %.2f\n%s", succ, tunnelsMinSuccess, grepLines(v.log(), 40, "tunnel: build"))
