@@ -35,9 +35,9 @@ const (
 	costSSU2Unpublished = 15
 )
 
-// ssu2PublishedCaps are a published address's caps: B, we test peers
-// (as Bob and Charlie). C, introducer, waits for relay support.
-const ssu2PublishedCaps = "B"
+// ssu2PublishedCaps are a published address's caps, as i2pd's: B, we
+// test peers (as Bob and Charlie); C, we introduce (relay Bob).
+const ssu2PublishedCaps = "BC"
 
 // ssu2PeerTestInterval is how often we test our published SSU2
 // addresses' reachability once a test was conclusive.
@@ -147,6 +147,7 @@ func (r *Router) newSSU2(mgr *transport.Manager) (transport.Transport, error) {
 		Signer:           signer,
 		LookupRouterInfo: lookup,
 		PeerTestInterval: ssu2PeerTestInterval,
+		Introduce:        r.cfg.SSU2.Published,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("router: %w", err)

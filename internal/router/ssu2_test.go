@@ -25,7 +25,7 @@ func TestSSU2Addresses(t *testing.T) {
 		caps string
 	}{
 		{"published", SSU2Config{Enabled: true, Published: true, Port: 23456},
-			map[string]string{"host": "198.18.0.5", "port": "23456", "v": "2", "caps": "B", "mtu": ""}, "LR"},
+			map[string]string{"host": "198.18.0.5", "port": "23456", "v": "2", "caps": "BC", "mtu": ""}, "LR"},
 		{"published with MTU", SSU2Config{Enabled: true, Published: true, MTU4: 1400},
 			map[string]string{"host": "198.18.0.5", "port": "12345", "mtu": "1400"}, "LR"},
 		{"unpublished", SSU2Config{Enabled: true},

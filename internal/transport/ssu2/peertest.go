@@ -624,14 +624,24 @@ func ptSelf(t *Transport) *data.Hash {
 // signedPart returns the first n bytes of b, or b.
 func signedPart(b []byte, n int) []byte { return b[:min(n, len(b))] }
 
-// publishedAddr is our published SSU2 address of a family.
+// publishedAddr is our published SSU2 address of a family: the one in
+// our RouterInfo or, while the router has taken host and port out of it
+// (firewalled, publishing introducers), the last one it held, which
+// peer tests keep testing.
 func (t *Transport) publishedAddr(v6 bool) (netip.AddrPort, bool) {
+	i := 0
+	if v6 {
+		i = 1
+	}
+	t.reachMu.Lock()
+	defer t.reachMu.Unlock()
 	ri := t.cfg.RouterInfo()
-	for i := range ri.Addresses {
-		p, ok := parseAddr(&ri.Addresses[i])
+	for j := range ri.Addresses {
+		p, ok := parseAddr(&ri.Addresses[j])
 		if ok && p.ap.IsValid() && p.ap.Addr().Is6() == v6 && p.s == t.cfg.StaticKeys.Public {
+			t.lastPublished[i] = p.ap
 			return p.ap, true
 		}
 	}
-	return netip.AddrPort{}, false
+	return t.lastPublished[i], t.lastPublished[i].IsValid()
 }

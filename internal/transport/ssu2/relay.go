@@ -378,6 +378,19 @@ func (t *Transport) wantRelayTag(a *peerAddr) bool {
 	return t.cfg.Firewalled || t.Reachability(v6) == ReachFirewalled
 }
 
+// RequestRelayTags asks, in session, every peer on a family that
+// introduces (caps C) and has given us no relay tag for one, once per
+// session. (i2pd 2.45.1 answers only a Relay Tag Request in a Session
+// Request: a router wanting introducers dials new ones too.)
+func (t *Transport) RequestRelayTags(v6 bool) {
+	for _, s := range t.liveSessions(nil) {
+		a, _, ok := testerAddr(s.PeerRouterInfo(), v6)
+		if ok && s.RemoteAddr().Addr().Is6() == v6 && containsByte(a.caps, 'C') && s.introTag.Load() == 0 && !s.tagAsked.Swap(true) {
+			s.queueBlock(transport.AppendBlockHeader(nil, blockRelayTagRequest, 0))
+		}
+	}
+}
+
 // Introducers lists up to MaxIntroducers of our introducers on a family:
 // peers that gave us a relay tag in a session still up, oldest first.
 func (t *Transport) Introducers(v6 bool) []Introducer {

@@ -195,3 +195,18 @@ func FuzzRelayBlocks(f *testing.F) {
 		}
 	})
 }
+
+// TestRequestRelayTags: a session made before we needed introducers
+// gets a relay tag when we ask in the data phase.
+func TestRequestRelayTags(t *testing.T) {
+	transporttest.LeakCheck(t)
+	a, b, _, _ := pair(t, nodeOptions{}, nodeOptions{mod: func(c *Config) { c.Introduce = true }})
+	if ins := a.tr.Introducers(false); len(ins) != 0 {
+		t.Fatalf("introducers %+v before asking", ins)
+	}
+	a.tr.RequestRelayTags(false)
+	transporttest.Eventually(t, 5*time.Second, "a relay tag", func() bool { return len(a.tr.Introducers(false)) == 1 })
+	if in := a.tr.Introducers(false)[0]; in.Router != b.id.RouterInfo().Hash() || in.Tag == 0 {
+		t.Fatalf("introducer %+v", in)
+	}
+}

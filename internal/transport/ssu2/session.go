@@ -55,6 +55,7 @@ type session struct {
 
 	// introTag is the relay tag the peer gave us: it introduces us.
 	introTag atomic.Uint32
+	tagAsked atomic.Bool // we asked for a relay tag in the data phase
 
 	in      chan *packet
 	q       *transport.SendQueue[*outItem]

@@ -142,18 +142,19 @@ type Transport struct {
 		sync.Mutex
 		m map[netip.AddrPort]*session
 	}
-	pt        *exchanges[*peerTest] // peer tests in progress (peertest.go)
-	rl        *exchanges[*relay]    // relays in progress (relay.go)
-	tags      relayTags             // relay tags we gave (relay.go)
-	reachMu   sync.Mutex
-	reach     [2]Reachability // last conclusive result, IPv4 and IPv6
-	tokensIn  *tokenTable     // tokens we issued
-	tokensOut *tokenTable     // tokens peers gave us
-	seenX     *replay.Filter
-	limit     *ratelimit.Limiter[netip.Addr]
-	hsSlots   chan struct{}
-	bufs      sync.Pool // *packet
-	cnt       counters
+	pt            *exchanges[*peerTest] // peer tests in progress (peertest.go)
+	rl            *exchanges[*relay]    // relays in progress (relay.go)
+	tags          relayTags             // relay tags we gave (relay.go)
+	reachMu       sync.Mutex
+	reach         [2]Reachability   // last conclusive result, IPv4 and IPv6
+	lastPublished [2]netip.AddrPort // our last published SSU2 addresses, IPv4 and IPv6
+	tokensIn      *tokenTable       // tokens we issued
+	tokensOut     *tokenTable       // tokens peers gave us
+	seenX         *replay.Filter
+	limit         *ratelimit.Limiter[netip.Addr]
+	hsSlots       chan struct{}
+	bufs          sync.Pool // *packet
+	cnt           counters
 
 	mu       sync.Mutex
 	sessions map[*session]struct{}
