@@ -118,18 +118,7 @@ func TestNTCP2PrivateNetwork(t *testing.T) {
 // leaves room for it.
 func ntcp2Soak(t *testing.T) time.Duration {
 	t.Helper()
-	soak := ntcp2SoakDefault
-	if s := os.Getenv(ntcp2SoakEnv); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil || d < 0 || d > ntcp2SoakMax {
-			t.Fatalf("%s=%q: want a Go duration in 0..%v", ntcp2SoakEnv, s, ntcp2SoakMax)
-		}
-		soak = d
-	}
-	if dl, ok := t.Deadline(); ok && time.Until(dl) < soak+ntcp2Overhead {
-		t.Fatalf("%s=%v needs about %v; go test's -timeout leaves %v", ntcp2SoakEnv, soak, soak+ntcp2Overhead, time.Until(dl).Round(time.Second))
-	}
-	return soak
+	return envDuration(t, ntcp2SoakEnv, ntcp2SoakDefault, ntcp2SoakMax, ntcp2Overhead)
 }
 
 // startSeeded starts i2pd with a reseed zip of ris (i2pd verifies each
