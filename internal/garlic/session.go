@@ -182,7 +182,12 @@ func (s *session) reverseKey(k NextKey) {
 	if r.requested {
 		want++
 	}
-	if int(k.KeyID) != want || r.requested && !k.HasKey || want < 0 {
+	if int(k.KeyID) != want || r.requested != k.HasKey || want < 0 {
+		// A reverse key carries a key exactly when we requested one.
+		// Without this a late copy of the previous answer (same key ID,
+		// key present) would complete an exchange whose forward key the
+		// receiver has not seen yet, and our next messages would use a
+		// tag set it does not know.
 		return
 	}
 	if k.HasKey {

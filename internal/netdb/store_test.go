@@ -186,6 +186,15 @@ func TestLoad(t *testing.T) {
 		return p
 	}
 	file := func(ri *data.RouterInfo) string { return "routerInfo-" + ri.Hash().String() + ".dat" }
+	// renamed changes the hash's second character (the first names the
+	// folder), to one it is not.
+	renamed := func(name string) string {
+		c := byte('A')
+		if name[12] == c {
+			c = 'B'
+		}
+		return name[:12] + string(c) + name[13:]
+	}
 
 	good := newRouter(t).ri(t, now.Add(-30*24*time.Hour), "X", 99, nil) // a month old: kept on load
 	ff := newRouter(t).ri(t, now, "Xf", 99, nil)
@@ -199,7 +208,7 @@ func TestLoad(t *testing.T) {
 	drop := []string{
 		write(file(old), old.Bytes()),
 		write(file(otherNet), otherNet.Bytes()),
-		write(file(good)[:12]+"A"+file(good)[13:], good.Bytes()), // name is not the hash
+		write(renamed(file(good)), good.Bytes()), // name is not the hash
 		write("routerInfo-"+misnamed.Hash().String()+".dat", []byte("garbage")),
 		write("routerInfo-notbase64!.dat", good.Bytes()),
 		write("routerInfo-"+newRouter(t).hash().String()+".dat", make([]byte, MaxRouterInfoLen+1)),
