@@ -61,6 +61,7 @@ type Destination struct {
 	gateways       string // the leases last published, to notice a change
 	stores         uint64
 	handler        Handler
+	protocols      map[uint8]Handler
 	byKey          map[[32]byte]data.Hash // remote keys we sent to, for ratchet replies
 	sent, received uint64
 }
@@ -99,7 +100,7 @@ func New(net Network, cfg Config) (*Destination, error) {
 		return nil, err
 	}
 	d := &Destination{keys: keys, encKey: priv, encPub: pub, net: net, log: cfg.Log, now: cfg.Now,
-		engine: engine, byKey: make(map[[32]byte]data.Hash)}
+		engine: engine, byKey: make(map[[32]byte]data.Hash), protocols: make(map[uint8]Handler)}
 	if cfg.Pool.Name == "" {
 		cfg.Pool.Name = d.B32()
 	}

@@ -43,11 +43,35 @@ const leaseMargin = 10 * time.Second
 // maxRemotes bounds the remote keys remembered for ratchet replies.
 const maxRemotes = 4096
 
-// SetHandler sets where received messages go (nil: dropped).
+// SetHandler sets where received messages go whose protocol has no
+// handler of its own (nil: dropped).
 func (d *Destination) SetHandler(h Handler) {
 	d.mu.Lock()
 	d.handler = h
 	d.mu.Unlock()
+}
+
+// HandleProtocol sets where received messages of one I2CP protocol go
+// (ProtoStreaming, ProtoDatagram, ProtoRaw, …), ahead of SetHandler's;
+// nil removes it. Streaming and datagram users share a destination so.
+func (d *Destination) HandleProtocol(proto uint8, h Handler) {
+	d.mu.Lock()
+	if h == nil {
+		delete(d.protocols, proto)
+	} else {
+		d.protocols[proto] = h
+	}
+	d.mu.Unlock()
+}
+
+// handlerFor returns the handler of protocol proto.
+func (d *Destination) handlerFor(proto uint8) Handler {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if h, ok := d.protocols[proto]; ok {
+		return h
+	}
+	return d.handler
 }
 
 // HandleGarlic takes a Garlic message (type 11) that came through one of
@@ -62,9 +86,6 @@ func (d *Destination) HandleGarlic(payload []byte) error {
 	if err != nil {
 		return err
 	}
-	d.mu.Lock()
-	h := d.handler
-	d.mu.Unlock()
 	for _, c := range m.Cloves {
 		if c.Delivery.Type != garlic.DeliverLocal {
 			continue // we route for nobody
@@ -90,7 +111,7 @@ func (d *Destination) HandleGarlic(payload []byte) error {
 			d.mu.Lock()
 			d.received++
 			d.mu.Unlock()
-			if h != nil {
+			if h := d.handlerFor(p.Protocol); h != nil {
 				h(Received{Payload: p, Sender: sender, From: m.From, Bound: m.Bound})
 			}
 		case i2np.TypeDatabaseStore:

@@ -89,7 +89,8 @@ func checkDestinationsTalk(t *testing.T, web, chat *client.Destination, chatDir 
 	got := make(chan client.Received, 4)
 	chat.SetHandler(func(r client.Received) { got <- r })
 	back := make(chan client.Received, 4)
-	web.SetHandler(func(r client.Received) { back <- r })
+	web.SetHandler(func(r client.Received) { t.Errorf("web: protocol %d reached the default handler", r.Protocol) })
+	web.HandleProtocol(client.ProtoDatagram, func(r client.Received) { back <- r })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := web.Send(ctx, chat.Hash(), client.Payload{Protocol: client.ProtoRaw, SrcPort: 7, DstPort: 9, Data: []byte("hello chat")}); err != nil {
