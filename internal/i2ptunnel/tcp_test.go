@@ -36,9 +36,14 @@ func startServer(t *testing.T, dest *fakeStreams, cfg ServerConfig) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	serveUntilCleanup(t, ln, srv.Serve)
+}
+
+// serveUntilCleanup runs serve on ln until the test ends.
+func serveUntilCleanup(t *testing.T, ln net.Listener, serve func(context.Context, net.Listener) error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
-	go func() { done <- srv.Serve(ctx, ln) }()
+	go func() { done <- serve(ctx, ln) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -56,15 +61,7 @@ func startClient(t *testing.T, from *fakeStreams, to string, r Resolver) string 
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- c.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
+	serveUntilCleanup(t, ln, c.Serve)
 	return ln.Addr().String()
 }
 
