@@ -54,6 +54,7 @@ type Destination struct {
 	now    func() time.Time
 
 	engine *garlic.Engine // our garlic sessions, keyed by encKey
+	enc    *encState      // encrypted LeaseSets, ours and b33 remotes (encrypted.go)
 
 	mu             sync.Mutex
 	ls             *data.LeaseSet2
@@ -72,6 +73,12 @@ type Config struct {
 	Pool tunnel.PoolConfig
 	Log  *slog.Logger
 	Now  func() time.Time
+	// Encrypted, if set, publishes an EncryptedLeaseSet (b33 address)
+	// instead of the LeaseSet2 (encrypted.go).
+	Encrypted *EncryptedConfig
+	// ClientKey is our key for others' per-client EncryptedLeaseSets
+	// (i2pd's i2cp.leaseSetPrivKey): X25519 private key or PSK.
+	ClientKey []byte
 }
 
 // New creates a destination with its tunnel pool on net.
@@ -89,6 +96,10 @@ func New(net Network, cfg Config) (*Destination, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	enc, err := newEncState(keys, cfg)
+	if err != nil {
+		return nil, err
+	}
 	priv, pub, err := crypto.GenerateX25519(rand.Reader)
 	if err != nil {
 		return nil, err
@@ -100,7 +111,8 @@ func New(net Network, cfg Config) (*Destination, error) {
 		return nil, err
 	}
 	d := &Destination{keys: keys, encKey: priv, encPub: pub, net: net, log: cfg.Log, now: cfg.Now,
-		engine: engine, byKey: make(map[[32]byte]data.Hash), protocols: make(map[uint8]Handler)}
+		engine: engine, enc: enc, byKey: make(map[[32]byte]data.Hash), protocols: make(map[uint8]Handler)}
+	d.net = b33Net{Network: net, d: d} // destinations known by b33 address are looked up blinded
 	if cfg.Pool.Name == "" {
 		cfg.Pool.Name = d.B32()
 	}
@@ -149,6 +161,9 @@ func (d *Destination) buildLeaseSet(leases []tunnel.InboundLease, now time.Time)
 	ls := &data.LeaseSet2{}
 	ls.Destination = d.keys.Identity
 	ls.Published = data.SecondsOf(now)
+	if d.enc.publish != nil {
+		ls.Flags |= data.FlagBlindedWhenPublished
+	}
 	last := now
 	for _, l := range leases {
 		if len(ls.Leases) == 16 {
@@ -182,7 +197,7 @@ func (d *Destination) Maintain() bool {
 	key := fmt.Sprint(leases)
 	d.mu.Lock()
 	changed := key != d.gateways
-	due := now.Sub(d.published) >= republishEvery
+	due := now.Sub(d.published) >= republishEvery || d.enc.newDay(d.published, now)
 	recent := now.Sub(d.published) < minRepublish
 	d.mu.Unlock()
 	if len(leases) == 0 || recent || (!changed && !due) {
@@ -193,7 +208,12 @@ func (d *Destination) Maintain() bool {
 		d.log.Debug("client: LeaseSet", "dest", d.B32(), "err", err)
 		return false
 	}
-	n := d.publish(ls, leases, now)
+	dbKey, typ, entry, err := d.storeEntry(ls, now)
+	if err != nil {
+		d.log.Warn("client: encrypted LeaseSet", "dest", d.B32(), "err", err)
+		return false
+	}
+	n := d.publish(dbKey, typ, entry, len(ls.Leases), leases, now)
 	d.mu.Lock()
 	d.ls, d.published, d.gateways = ls, now, key
 	d.stores += uint64(n)
@@ -201,17 +221,17 @@ func (d *Destination) Maintain() bool {
 	return n > 0
 }
 
-// publish stores ls at the floodfills closest to the destination's
-// routing key: a DatabaseStore with a reply token (acknowledged down one
-// of our inbound tunnels), garlic-encrypted to the floodfill's router key,
-// sent through one of the pool's outbound tunnels. It returns how many
-// stores went out.
-func (d *Destination) publish(ls *data.LeaseSet2, leases []tunnel.InboundLease, now time.Time) int {
-	rk := netdb.RoutingKey(d.Hash(), now)
+// publish stores entry (a LeaseSet of type typ with nLeases leases) at
+// the floodfills closest to key's routing key: a DatabaseStore with a
+// reply token (acknowledged down one of our inbound tunnels),
+// garlic-encrypted to the floodfill's router key, sent through one of the
+// pool's outbound tunnels. It returns how many stores went out.
+func (d *Destination) publish(key data.Hash, typ i2np.StoreType, entry []byte, nLeases int, leases []tunnel.InboundLease, now time.Time) int {
+	rk := netdb.RoutingKey(key, now)
 	sent := 0
 	for i, ff := range d.net.Store().Closest(rk, publishTo, true, nil) {
 		reply := leases[i%len(leases)]
-		ds := &i2np.DatabaseStore{Key: d.Hash(), Type: i2np.StoreLeaseSet2, Data: ls.Bytes(),
+		ds := &i2np.DatabaseStore{Key: key, Type: typ, Data: entry,
 			ReplyToken: nonzero32(), ReplyTunnel: reply.TunnelID, ReplyGateway: reply.Gateway}
 		payload, err := ds.Append(nil)
 		if err != nil {
@@ -232,7 +252,7 @@ func (d *Destination) publish(ls *data.LeaseSet2, leases []tunnel.InboundLease, 
 			continue
 		}
 		sent++
-		d.log.Debug("client: LeaseSet stored", "dest", d.B32(), "floodfill", ff.Hash().String(), "leases", len(ls.Leases))
+		d.log.Debug("client: LeaseSet stored", "dest", d.B32(), "key", key.String(), "type", typ, "floodfill", ff.Hash().String(), "leases", nLeases)
 	}
 	return sent
 }
