@@ -28,6 +28,9 @@ type DestinationConfig struct {
 	// "" means a transient destination, new at every start.
 	KeysFile string
 	Pool     PoolShape
+	// LeaseSet: an encrypted LeaseSet to publish, our client key for
+	// others' (tunnels.conf i2cp.leaseSet* options).
+	LeaseSet client.LeaseSetOptions
 }
 
 // destinationEvery is how often destinations check their LeaseSet.
@@ -87,14 +90,18 @@ func (r *Router) newDestinations() ([]*namedDestination, error) {
 			p = PoolShape{InboundLength: l, OutboundLength: l, InboundQuantity: q, OutboundQuantity: q}
 		}
 		d, err := client.New(routerNet{r}, client.Config{
-			Keys: keys, Log: r.log, Now: r.cfg.now,
+			Keys: keys, Log: r.log, Now: r.cfg.now, Encrypted: dc.LeaseSet.Encrypted, ClientKey: dc.LeaseSet.ClientKey,
 			Pool: tunnel.PoolConfig{Name: dc.Name, InboundLength: p.InboundLength, OutboundLength: p.OutboundLength,
 				InboundQuantity: p.InboundQuantity, OutboundQuantity: p.OutboundQuantity},
 		})
 		if err != nil {
 			return nil, fmt.Errorf("router: destination %s: %w", dc.Name, err)
 		}
-		r.log.Info("router: destination", "name", dc.Name, "address", d.B32())
+		if d.Encrypted() {
+			r.log.Info("router: destination", "name", dc.Name, "address", d.B32(), "b33", d.B33())
+		} else {
+			r.log.Info("router: destination", "name", dc.Name, "address", d.B32())
+		}
 		out = append(out, &namedDestination{name: dc.Name, Destination: d})
 	}
 	return out, nil

@@ -24,7 +24,11 @@ type LookupResult struct {
 	StoreType int    `json:"store_type,omitempty"`
 	Published string `json:"published,omitempty"` // RFC 3339
 	Expires   string `json:"expires,omitempty"`
-	Error     string `json:"error,omitempty"`
+	// For a b33 address: the destination (….b32.i2p) whose inner
+	// LeaseSet2 was decrypted and verified, and its leases.
+	Destination string `json:"destination,omitempty"`
+	Leases      int    `json:"leases,omitempty"`
+	Error       string `json:"error,omitempty"`
 }
 
 // netdbRoutes adds the netDb's control endpoints to mux:
@@ -33,10 +37,19 @@ type LookupResult struct {
 //
 // looks K (a .b32.i2p address or a Base64 hash) up, from the store or by
 // asking floodfills, and answers a LookupResult (HTTP 404 when not
-// found).
+// found). A b33 address (56+ characters) is resolved to its encrypted
+// LeaseSet's inner LeaseSet2 (b33_control.go), with the client key of
+// the local destination named by dest=NAME if given.
 func (r *Router) netdbRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /netdb/lookup", func(w http.ResponseWriter, req *http.Request) {
-		res, code := r.controlLookup(req.Context(), req.URL.Query().Get("key"), req.URL.Query().Get("type"))
+		q := req.URL.Query()
+		var res LookupResult
+		var code int
+		if data.IsB33(q.Get("key")) {
+			res, code = r.controlLookupB33(req.Context(), q.Get("key"), q.Get("dest"))
+		} else {
+			res, code = r.controlLookup(req.Context(), q.Get("key"), q.Get("type"))
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)
 		json.NewEncoder(w).Encode(res)

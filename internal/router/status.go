@@ -29,6 +29,12 @@ type DestinationStatus struct {
 	Leases    int    `json:"leases"`
 	Published string `json:"published,omitempty"`
 	Stores    uint64 `json:"stores"`
+	// B33 is the address of a destination that publishes an encrypted
+	// LeaseSet (its only usable address then).
+	B33 string `json:"b33,omitempty"`
+	// Sent and Received count end-to-end messages.
+	Sent     uint64 `json:"sent"`
+	Received uint64 `json:"received"`
 }
 
 // RouterStatus describes the router itself.
@@ -158,7 +164,8 @@ func (r *Router) Status() Status {
 		st.Tunnels.BuiltOK, st.Tunnels.BuildsFailed = ts.BuiltOK, ts.BuildsFailed
 	}
 	for _, d := range dests {
-		ds := DestinationStatus{Name: d.name, Address: d.B32(), Stores: d.Stores()}
+		ds := DestinationStatus{Name: d.name, Address: d.B32(), Stores: d.Stores(), B33: d.B33()}
+		ds.Sent, ds.Received = d.Counts()
 		if ls := d.LeaseSet(); ls != nil {
 			ds.Leases, ds.Published = len(ls.Leases), ls.Published.Time().UTC().Format(time.RFC3339)
 		}
