@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
 
+	"github.com/veil-i2p/veil/internal/client"
 	"github.com/veil-i2p/veil/internal/config"
 	"github.com/veil-i2p/veil/internal/router"
 )
@@ -71,7 +73,8 @@ func ssu2Config(o *config.Options) router.SSU2Config {
 
 // destinations are the local destinations of tunnels.conf: one per
 // tunnel, keys from its keys= file (transient when absent), tunnel pool
-// from its inbound./outbound. options with i2pd's defaults.
+// from its inbound./outbound. options with i2pd's defaults, encrypted
+// LeaseSet from its i2cp.leaseSet* options.
 func destinations(tunnels []config.Tunnel) ([]router.DestinationConfig, error) {
 	var out []router.DestinationConfig
 	for _, t := range tunnels {
@@ -90,7 +93,11 @@ func destinations(tunnels []config.Tunnel) ([]router.DestinationConfig, error) {
 			}
 			*f.v = n
 		}
-		out = append(out, router.DestinationConfig{Name: t.Name, KeysFile: t.String("keys", ""), Pool: p})
+		ls, err := client.ParseLeaseSetOptions(t.Options)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: [%s] %w", t.Source, t.Line, t.Name, err)
+		}
+		out = append(out, router.DestinationConfig{Name: t.Name, KeysFile: t.String("keys", ""), Pool: p, LeaseSet: ls})
 	}
 	return out, nil
 }

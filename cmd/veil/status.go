@@ -137,6 +137,9 @@ func writeStatus(w io.Writer, st *router.Status) {
 			pub = fmt.Sprintf("%d leases, published %s", d.Leases, d.Published)
 		}
 		fmt.Fprintf(w, "\ndestination: %s (%s)\n  leaseset: %s\n", d.Address, d.Name, pub)
+		if d.B33 != "" {
+			fmt.Fprintf(w, "  encrypted leaseset, b33: %s\n", d.B33)
+		}
 	}
 	for _, s := range st.Transports {
 		fmt.Fprintf(w, "\npeer: %s\n", s.Peer)
