@@ -5,14 +5,9 @@ package interop
 import (
 	"fmt"
 	"os"
-	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/veil-i2p/veil/internal/i2pdtest"
 )
 
 // Limits of TestTunnelsI2pd.
@@ -35,90 +30,22 @@ const (
 // for the issue) veil always has established tunnels both ways and
 // replaces them before they expire.
 func TestTunnelsI2pd(t *testing.T) {
-	i2pdtest.Require(t)
-	veil(t)
 	soak := envDuration(t, tunnelsSoakEnv, tunnelsSoakDef, tunnelsSoakMax, 6*time.Minute)
 	t0 := time.Now()
-	n := i2pdtest.NewNetwork(t, i2pdtest.NetworkConfig{})
-
-	const nI2pd = 4
-	cfgs := make([]i2pdtest.Config, nI2pd)
-	ris := make([][]byte, nI2pd)
-	hashes := make([]string, nI2pd)
-	for i := range cfgs {
-		ns, addr := n.Add(fmt.Sprintf("r%d", i), 31+i)
-		cfgs[i] = i2pdtest.Config{
-			DataDir: t.TempDir(), NetID: netID, Netns: ns, Host: addr, Port: ntcp2I2pdPort, Floodfill: i < 2,
-			// Class X: at its default class L an i2pd 2.45.1 router refuses
-			// transit (reply 30) whenever its transit traffic passes
-			// 32 KB/s for a moment, which a burst of replacement builds
-			// and tests can do here; the test measures veil's building,
-			// not i2pd's limit (a 25-minute run lost 4 builds to it).
-			Options: map[string]string{"ssu2.enabled": "false", "ssu2.published": "false", "bandwidth": "X"},
-		}
-		r := i2pdtest.Start(t, cfgs[i])
-		if err := r.WaitRouterInfo(30 * time.Second); err != nil {
-			t.Fatal(err)
-		}
-		r.Stop()
-		ris[i], hashes[i] = checkI2pdRouterInfo(t, r)
-	}
-
-	nsV, addrV := n.Add("veil", ntcp2VeilHost)
-	vdir := t.TempDir()
-	for _, ri := range ris {
-		if _, err := i2pdtest.InstallRouterInfo(filepath.Join(vdir, "netDb"), ri); err != nil {
-			t.Fatal(err)
-		}
-	}
 	// One server tunnel, so veil hosts a destination and publishes its
 	// LeaseSet2 through its tunnels to the i2pd floodfills.
-	tunconf := filepath.Join(vdir, "tunnels.conf")
-	writeFile(t, tunconf, []byte("[web]\ntype = server\nhost = 127.0.0.1\nport = 8080\nkeys = web.dat\n"+
-		"inbound.length = 2\noutbound.length = 2\ninbound.quantity = 2\noutbound.quantity = 2\n"))
-	args := []string{"--datadir=" + vdir, "--host=" + addrV, "--port=" + strconv.Itoa(ntcp2VeilPort),
-		"--netid=" + strconv.Itoa(netID), "--ntcp2.published=true", "--ssu2.enabled=false", "--loglevel=debug",
-		"--reseed.threshold=0", "--tunconf=" + tunconf}
-	// veil's identity first, so the i2pd routers can be seeded with it and
-	// be up before veil builds: builds through a router still starting
-	// would time out and count against the success ratio.
-	first := startVeilNetns(t, n, nsV, args...)
-	if _, err := first.waitLog(regexp.MustCompile(`msg="router running"`), 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	veilRI, veilHash := checkVeilRouterInfo(t, first, vdir, addrV)
-	if err := first.stop(); err != nil {
-		t.Fatal(err)
-	}
-	routers := make([]*i2pdtest.Router, nI2pd)
-	for i := range cfgs {
-		routers[i] = startSeeded(t, cfgs[i], append(others(ris, i), veilRI)...)
-	}
-	v := startVeilNetns(t, n, nsV, args...)
-	if _, err := v.waitLog(regexp.MustCompile(`msg="router running"`), 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	tStart := time.Now()
-	t.Logf("veil %s and %d i2pd up after %v", veilHash, nI2pd, since(t0))
+	m := startMixed(t, mixedConfig{VeilTunnels: "[web]\ntype = server\nhost = 127.0.0.1\nport = 8080\nkeys = web.dat\n" +
+		"inbound.length = 2\noutbound.length = 2\ninbound.quantity = 2\noutbound.quantity = 2\n"})
+	routers, hashes, vdir, v, veilHash := m.I2pd, m.Hashes, m.VeilDir, m.Veil, m.VeilHash
+	tStart := m.Started
+	t.Logf("veil %s and %d i2pd up after %v", veilHash, len(routers), since(t0))
 
 	// 1. Tunnels both ways, through i2pd routers only.
 	i2pd := map[string]bool{}
 	for _, h := range hashes {
 		i2pd[h] = true
 	}
-	var st *veilStatus
-	deadline := time.Now().Add(tunnelsReadyWait)
-	for {
-		var err error
-		st, err = veilStatusOf(t, vdir)
-		if err == nil && st.Tunnels.established(true) >= 3 && st.Tunnels.established(false) >= 3 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("veil has no 3+3 exploratory tunnels after %v: %+v (err %v)\n%s", tunnelsReadyWait, st, err, v.logSummary(30))
-		}
-		time.Sleep(2 * time.Second)
-	}
+	st := m.waitVeilTunnels(t, 3, 3, tunnelsReadyWait)
 	t.Logf("3 inbound and 3 outbound tunnels after %v: %s", since(tStart), st.Tunnels.describe())
 	for _, tt := range append(st.Tunnels.Inbound, st.Tunnels.Outbound...) {
 		if tt.Hops != 2 || len(tt.Peers) != 2 {

@@ -31,6 +31,9 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
+	if spec := os.Getenv(serveFilesEnv); spec != "" {
+		return serveFiles(spec) // a service inside a test's namespace
+	}
 	flag.Parse() // testing.Verbose needs the flags
 	if p := os.Getenv("VEIL_BIN"); p != "" {
 		veilBin = p

@@ -1,0 +1,146 @@
+//go:build interop
+
+package interop
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/veil-i2p/veil/internal/i2pdtest"
+)
+
+// A mixed network: one veil router and a few i2pd 2.45.1 routers, each in
+// its own network namespace on 198.18.0.0/24, NTCP2 only, every router
+// seeded with every other's RouterInfo. Tests of what runs over tunnels
+// (destinations, datagrams, streams) start from it.
+
+// mixedConfig shapes a mixed network.
+type mixedConfig struct {
+	I2pd       int // i2pd routers (default 4)
+	Floodfills int // the first this many i2pd routers are floodfills (default 2)
+	// I2pdOptions are extra i2pd.conf options of every i2pd router.
+	I2pdOptions map[string]string
+	// I2pdTunnels returns the tunnels.conf of i2pd router i ("" none).
+	I2pdTunnels func(i int) string
+	// BeforeI2pdStart, if set, runs before i2pd router i first starts
+	// (to put key files in its data folder).
+	BeforeI2pdStart func(i int, dataDir string)
+	// VeilTunnels is veil's tunnels.conf ("" none).
+	VeilTunnels string
+	VeilArgs    []string // extra veil options
+}
+
+// mixedNet is a running mixed network.
+type mixedNet struct {
+	Net      *i2pdtest.Network
+	I2pd     []*i2pdtest.Router
+	Hashes   []string // of the i2pd routers
+	I2pdNS   []string // their namespaces
+	Veil     *veilRun
+	VeilDir  string
+	VeilNS   string
+	VeilHash string
+	Started  time.Time // when the last router came up
+}
+
+// startMixed starts a mixed network: veil once alone to learn its
+// RouterInfo, the i2pd routers seeded with it and each other, then veil
+// again, so that no router builds through one still starting.
+func startMixed(t *testing.T, cfg mixedConfig) *mixedNet {
+	t.Helper()
+	i2pdtest.Require(t)
+	veil(t)
+	if cfg.I2pd == 0 {
+		cfg.I2pd = 4
+	}
+	if cfg.Floodfills == 0 {
+		cfg.Floodfills = 2
+	}
+	m := &mixedNet{Net: i2pdtest.NewNetwork(t, i2pdtest.NetworkConfig{})}
+	cfgs := make([]i2pdtest.Config, cfg.I2pd)
+	ris := make([][]byte, cfg.I2pd)
+	m.Hashes = make([]string, cfg.I2pd)
+	m.I2pdNS = make([]string, cfg.I2pd)
+	for i := range cfgs {
+		ns, addr := m.Net.Add(fmt.Sprintf("r%d", i), 31+i)
+		m.I2pdNS[i] = ns
+		// Class X: at its default class L an i2pd 2.45.1 router refuses
+		// transit (reply 30) whenever its transit traffic passes 32 KB/s
+		// for a moment, which a burst of builds and tests can do here.
+		opts := map[string]string{"ssu2.enabled": "false", "ssu2.published": "false", "bandwidth": "X"}
+		for k, v := range cfg.I2pdOptions {
+			opts[k] = v
+		}
+		cfgs[i] = i2pdtest.Config{DataDir: t.TempDir(), NetID: netID, Netns: ns, Host: addr, Port: ntcp2I2pdPort,
+			Floodfill: i < cfg.Floodfills, Options: opts}
+		if cfg.I2pdTunnels != nil {
+			cfgs[i].Tunnels = cfg.I2pdTunnels(i)
+		}
+		if cfg.BeforeI2pdStart != nil {
+			cfg.BeforeI2pdStart(i, cfgs[i].DataDir)
+		}
+		r := i2pdtest.Start(t, cfgs[i])
+		if err := r.WaitRouterInfo(30 * time.Second); err != nil {
+			t.Fatal(err)
+		}
+		r.Stop()
+		ris[i], m.Hashes[i] = checkI2pdRouterInfo(t, r)
+	}
+
+	nsV, addrV := m.Net.Add("veil", ntcp2VeilHost)
+	m.VeilNS, m.VeilDir = nsV, t.TempDir()
+	for _, ri := range ris {
+		if _, err := i2pdtest.InstallRouterInfo(filepath.Join(m.VeilDir, "netDb"), ri); err != nil {
+			t.Fatal(err)
+		}
+	}
+	args := []string{"--datadir=" + m.VeilDir, "--host=" + addrV, "--port=" + strconv.Itoa(ntcp2VeilPort),
+		"--netid=" + strconv.Itoa(netID), "--ntcp2.published=true", "--ssu2.enabled=false", "--loglevel=debug",
+		"--reseed.threshold=0"}
+	if cfg.VeilTunnels != "" {
+		tunconf := filepath.Join(m.VeilDir, "tunnels.conf")
+		writeFile(t, tunconf, []byte(cfg.VeilTunnels))
+		args = append(args, "--tunconf="+tunconf)
+	}
+	args = append(args, cfg.VeilArgs...)
+	first := startVeilNetns(t, m.Net, nsV, args...)
+	if _, err := first.waitLog(regexp.MustCompile(`msg="router running"`), 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	veilRI, veilHash := checkVeilRouterInfo(t, first, m.VeilDir, addrV)
+	if err := first.stop(); err != nil {
+		t.Fatal(err)
+	}
+	m.VeilHash = veilHash
+	m.I2pd = make([]*i2pdtest.Router, cfg.I2pd)
+	for i := range cfgs {
+		m.I2pd[i] = startSeeded(t, cfgs[i], append(others(ris, i), veilRI)...)
+	}
+	m.Veil = startVeilNetns(t, m.Net, nsV, args...)
+	if _, err := m.Veil.waitLog(regexp.MustCompile(`msg="router running"`), 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	m.Started = time.Now()
+	return m
+}
+
+// waitVeilTunnels waits until veil has at least in inbound and out
+// outbound established tunnels.
+func (m *mixedNet) waitVeilTunnels(t *testing.T, in, out int, wait time.Duration) *veilStatus {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		st, err := veilStatusOf(t, m.VeilDir)
+		if err == nil && st.Tunnels.established(true) >= in && st.Tunnels.established(false) >= out {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("veil has no %d+%d tunnels after %v: %+v (err %v)\n%s", in, out, wait, st, err, m.Veil.logSummary(30))
+		}
+		time.Sleep(2 * time.Second)
+	}
+}
