@@ -8,10 +8,12 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -48,6 +50,8 @@ type Destination struct {
 	keys   *keyfile.PrivateKeys
 	encPub [32]byte // the LeaseSet2's X25519 key (type 4)
 	encKey [32]byte
+	elgPub []byte           // the LeaseSet2's ElGamal key (type 0), for i2pd destinations without the ratchet
+	types  []crypto.EncType // the LeaseSet2's keys, in order
 	pool   *tunnel.Pool
 	net    Network
 	log    *slog.Logger
@@ -64,15 +68,22 @@ type Destination struct {
 	handler        Handler
 	protocols      map[uint8]Handler
 	byKey          map[[32]byte]data.Hash // remote keys we sent to, for ratchet replies
+	bundled        map[data.Hash]bundle   // our LeaseSet as last bundled to each remote
 	sent, received uint64
+	sentBy, recvBy map[uint8]uint64 // by I2CP protocol
+	forwarded      uint64           // cloves passed on for others (DeliveryStatus)
 }
 
 // Config configures a Destination.
 type Config struct {
 	Keys *keyfile.PrivateKeys // nil: a transient destination
-	Pool tunnel.PoolConfig
-	Log  *slog.Logger
-	Now  func() time.Time
+	// EncTypes are the keys the LeaseSet2 publishes, in the order of
+	// preference (i2pd's i2cp.leaseSetEncType): any of 6, 5, 7 (ML-KEM
+	// hybrids), 4 (X25519), 0 (ElGamal). Nil: DefaultEncTypes.
+	EncTypes []crypto.EncType
+	Pool     tunnel.PoolConfig
+	Log      *slog.Logger
+	Now      func() time.Time
 	// Encrypted, if set, publishes an EncryptedLeaseSet (b33 address)
 	// instead of the LeaseSet2 (encrypted.go).
 	Encrypted *EncryptedConfig
@@ -81,8 +92,30 @@ type Config struct {
 	ClientKey []byte
 }
 
+// DefaultEncTypes: the ML-KEM-768 hybrid first, X25519 for peers without
+// it (i2pd 2.45), ElGamal last for i2pd destinations set to
+// i2cp.leaseSetEncType = 0, which pick it out of the list.
+var DefaultEncTypes = []crypto.EncType{crypto.EncMLKEM768X25519, crypto.EncX25519, crypto.EncElGamal}
+
 // New creates a destination with its tunnel pool on net.
 func New(net Network, cfg Config) (*Destination, error) {
+	types := cfg.EncTypes
+	if len(types) == 0 {
+		types = DefaultEncTypes
+	}
+	var ratchet []crypto.EncType
+	for i, t := range types {
+		if slices.Contains(types[:i], t) {
+			return nil, fmt.Errorf("client: encryption type %d listed twice", t)
+		}
+		switch t {
+		case crypto.EncElGamal:
+		case crypto.EncX25519, crypto.EncMLKEM512X25519, crypto.EncMLKEM768X25519, crypto.EncMLKEM1024X25519:
+			ratchet = append(ratchet, t)
+		default:
+			return nil, fmt.Errorf("client: encryption type %d not supported for a LeaseSet", t)
+		}
+	}
 	keys := cfg.Keys
 	if keys == nil {
 		var err error
@@ -104,20 +137,41 @@ func New(net Network, cfg Config) (*Destination, error) {
 	if err != nil {
 		return nil, err
 	}
-	// ML-KEM-768 hybrid first, X25519 for peers without it (i2pd 2.45):
-	// one static key serves both, published under both types.
-	engine, err := garlic.New(garlic.Config{Static: priv, Types: []crypto.EncType{crypto.EncMLKEM768X25519, crypto.EncX25519}})
+	var elgPriv, elgPub []byte
+	if slices.Contains(types, crypto.EncElGamal) {
+		if elgPriv, elgPub, err = elGamalKeys(keys); err != nil {
+			return nil, err
+		}
+	}
+	// One static X25519 key serves all ratchet types, published under
+	// each. Without one listed the engine still takes type 4 New
+	// Sessions, which nobody will send.
+	engine, err := garlic.New(garlic.Config{Static: priv, ElGamal: elgPriv, Types: ratchet})
 	if err != nil {
 		return nil, err
 	}
-	d := &Destination{keys: keys, encKey: priv, encPub: pub, net: net, log: cfg.Log, now: cfg.Now,
-		engine: engine, enc: enc, byKey: make(map[[32]byte]data.Hash), protocols: make(map[uint8]Handler)}
+	d := &Destination{keys: keys, encKey: priv, encPub: pub, elgPub: elgPub, types: slices.Clone(types),
+		net: net, log: cfg.Log, now: cfg.Now, engine: engine, enc: enc,
+		byKey: make(map[[32]byte]data.Hash), protocols: make(map[uint8]Handler),
+		bundled: make(map[data.Hash]bundle), sentBy: make(map[uint8]uint64), recvBy: make(map[uint8]uint64)}
 	d.net = b33Net{Network: net, d: d} // destinations known by b33 address are looked up blinded
 	if cfg.Pool.Name == "" {
 		cfg.Pool.Name = d.B32()
 	}
 	d.pool = net.Tunnels().NewPool(cfg.Pool)
 	return d, nil
+}
+
+// elGamalKeys returns the ElGamal key pair the LeaseSet2 publishes: the
+// keys file's, when its identity is ElGamal (i2pd's default for tunnel
+// keys) and the public key matches; a new one otherwise.
+func elGamalKeys(keys *keyfile.PrivateKeys) (priv, pub []byte, err error) {
+	if keys.Identity.EncType() == crypto.EncElGamal && len(keys.EncPrivate) == crypto.ElGamalKeyLen {
+		if p, err := crypto.ElGamalPublicKey(keys.EncPrivate); err == nil && bytes.Equal(p, keys.Identity.EncryptionPublicKey()) {
+			return keys.EncPrivate, p, nil
+		}
+	}
+	return crypto.GenerateElGamal(rand.Reader)
 }
 
 // Hash is the destination's hash, its netDb key.
@@ -175,7 +229,13 @@ func (d *Destination) buildLeaseSet(leases []tunnel.InboundLease, now time.Time)
 		}
 	}
 	ls.Expires = uint16(min(last.Sub(now)/time.Second+1, 660))
-	ls.Keys = []data.EncryptionKey{{Type: crypto.EncMLKEM768X25519, Key: d.encPub[:]}, {Type: crypto.EncX25519, Key: d.encPub[:]}}
+	for _, t := range d.types {
+		k := d.encPub[:]
+		if t == crypto.EncElGamal {
+			k = d.elgPub
+		}
+		ls.Keys = append(ls.Keys, data.EncryptionKey{Type: t, Key: k})
+	}
 	signer, err := d.keys.Signer()
 	if err != nil {
 		return nil, err

@@ -47,7 +47,7 @@ func TestLeaseSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	if back.Hash() != d.Hash() || len(back.Leases) != 2 || back.Leases[1].TunnelID != 22 || back.Expires != 601 ||
-		len(back.Keys) != 2 || back.Keys[0].Type != 6 || back.Keys[1].Type != 4 {
+		len(back.Keys) != 3 || back.Keys[0].Type != 6 || back.Keys[1].Type != 4 || back.Keys[2].Type != 0 || len(back.Keys[2].Key) != 256 {
 		t.Fatalf("LeaseSet2 %+v", back)
 	}
 	if _, err := d.buildLeaseSet(nil, now); err == nil {

@@ -1,9 +1,7 @@
 package client
 
 import (
-	"context"
-	"fmt"
-	"math/rand/v2"
+	"maps"
 	"time"
 
 	"github.com/veil-i2p/veil/internal/data"
@@ -15,17 +13,23 @@ import (
 
 // End-to-end messages between destinations: an I2CP payload in a Data
 // message, in a Garlic Clove for the remote destination, encrypted with
-// the ratchet (internal/garlic) to the key of its LeaseSet2, sent through
-// one of our outbound tunnels to the gateway of one of its leases. Our
-// LeaseSet rides along in the first messages of a session, so the remote
-// can answer without a lookup.
+// the ratchet (internal/garlic) to the key of its LeaseSet2 — or with
+// ElGamal/AES to a destination that publishes only an ElGamal key —
+// sent through one of our outbound tunnels to the gateway of one of its
+// leases (send.go). Our LeaseSet rides along in the first messages to a
+// remote, so it can answer without a lookup.
 
 // Received is one message a remote destination sent us.
 type Received struct {
 	Payload
-	// Sender is the verified sender of a repliable datagram (protocol
-	// 17, whose Data is then the datagram's payload); zero otherwise.
-	Sender data.Hash
+	// Sender is the sender a datagram names (protocols 17, 19 and 20,
+	// whose Data is then the datagram's payload); zero otherwise.
+	// Verified says its signature was checked (Datagram1 and Datagram2);
+	// a Datagram3's sender is only claimed.
+	Sender   data.Hash
+	Verified bool
+	// Options are a Datagram2's or Datagram3's options.
+	Options data.Mapping
 	// From is the sender's static encryption key when the garlic session
 	// is bound to one; zero otherwise (raw datagrams carry no sender).
 	From  [32]byte
@@ -36,12 +40,9 @@ type Received struct {
 // router's local-delivery goroutine and must not block.
 type Handler func(Received)
 
-// leaseMargin skips leases that end this soon: the message would arrive
-// after the tunnel is gone.
-const leaseMargin = 10 * time.Second
-
-// maxRemotes bounds the remote keys remembered for ratchet replies.
-const maxRemotes = 4096
+// maxForwards bounds the cloves of one garlic message passed on to other
+// tunnels or routers.
+const maxForwards = 2
 
 // SetHandler sets where received messages go whose protocol has no
 // handler of its own (nil: dropped).
@@ -75,7 +76,11 @@ func (d *Destination) handlerFor(proto uint8) Handler {
 }
 
 // HandleGarlic takes a Garlic message (type 11) that came through one of
-// the destination's inbound tunnels.
+// the destination's inbound tunnels. Cloves for us (local delivery, or
+// destination delivery naming us, as i2pd addresses them) are taken;
+// DeliveryStatus and Garlic cloves for a tunnel or router — the
+// acknowledgements an ElGamal sender asks for — are passed on through
+// our outbound tunnels, as i2pd and Java do; the rest is dropped.
 func (d *Destination) HandleGarlic(payload []byte) error {
 	g, err := i2np.ParseGarlic(payload)
 	if err != nil {
@@ -86,42 +91,110 @@ func (d *Destination) HandleGarlic(payload []byte) error {
 	if err != nil {
 		return err
 	}
+	var firstErr error
+	forwards := 0
 	for _, c := range m.Cloves {
-		if c.Delivery.Type != garlic.DeliverLocal {
-			continue // we route for nobody
-		}
-		switch c.Header.Type {
-		case i2np.TypeData:
-			dm, err := i2np.ParseData(c.Payload)
-			if err != nil {
-				return err
+		switch t := c.Delivery.Type; {
+		case t == garlic.DeliverLocal || t == garlic.DeliverDestination && c.Delivery.To == d.Hash():
+			if err := d.takeClove(c, m, now); err != nil && firstErr == nil {
+				firstErr = err
 			}
-			p, err := ParsePayload(dm.Payload)
-			if err != nil {
-				return err
-			}
-			var sender data.Hash
-			if p.Protocol == ProtoDatagram {
-				dg, err := ParseDatagram1(p.Data)
-				if err != nil {
-					return err
-				}
-				sender, p.Data = dg.From.Hash(), dg.Payload
-			}
-			d.mu.Lock()
-			d.received++
-			d.mu.Unlock()
-			if h := d.handlerFor(p.Protocol); h != nil {
-				h(Received{Payload: p, Sender: sender, From: m.From, Bound: m.Bound})
-			}
-		case i2np.TypeDatabaseStore:
-			d.storeLeaseSet(c.Payload)
+		case (t == garlic.DeliverTunnel || t == garlic.DeliverRouter) && forwards < maxForwards:
+			forwards++
+			d.forward(c)
 		}
 	}
 	if m.NeedsReply && m.Bound {
 		d.replyLater(m.From)
 	}
+	return firstErr
+}
+
+// takeClove handles a clove addressed to us.
+func (d *Destination) takeClove(c garlic.Clove, m *garlic.Message, now time.Time) error {
+	switch c.Header.Type {
+	case i2np.TypeData:
+		dm, err := i2np.ParseData(c.Payload)
+		if err != nil {
+			return err
+		}
+		p, err := ParsePayload(dm.Payload)
+		if err != nil {
+			return err
+		}
+		r := Received{Payload: p, From: m.From, Bound: m.Bound}
+		if err := d.openDatagram(&r, now); err != nil {
+			return err
+		}
+		d.mu.Lock()
+		d.received++
+		d.recvBy[p.Protocol]++
+		d.mu.Unlock()
+		if h := d.handlerFor(p.Protocol); h != nil {
+			h(r)
+		}
+	case i2np.TypeDatabaseStore:
+		d.storeLeaseSet(c.Payload)
+	case i2np.TypeDeliveryStatus:
+		d.HandleDeliveryStatus(c.Payload)
+	}
 	return nil
+}
+
+// openDatagram replaces r.Data by the payload of the datagram it holds,
+// for the protocols that have a datagram header, and fills in the sender.
+func (d *Destination) openDatagram(r *Received, now time.Time) error {
+	switch r.Protocol {
+	case ProtoDatagram:
+		dg, err := ParseDatagram1(r.Data)
+		if err != nil {
+			return err
+		}
+		r.Sender, r.Verified, r.Data = dg.From.Hash(), true, dg.Payload
+	case ProtoDatagram2:
+		dg, err := ParseDatagram2(r.Data, d.Hash(), now)
+		if err != nil {
+			return err
+		}
+		r.Sender, r.Verified, r.Options, r.Data = dg.From.Hash(), true, dg.Options, dg.Payload
+	case ProtoDatagram3:
+		dg, err := ParseDatagram3(r.Data)
+		if err != nil {
+			return err
+		}
+		r.Sender, r.Options, r.Data = dg.From, dg.Options, dg.Payload
+	}
+	return nil
+}
+
+// forward passes a DeliveryStatus or Garlic clove on to the tunnel or
+// router it names, through one of our outbound tunnels.
+func (d *Destination) forward(c garlic.Clove) {
+	if c.Header.Type != i2np.TypeDeliveryStatus && c.Header.Type != i2np.TypeGarlic {
+		return
+	}
+	to := tunnel.Delivery{Type: tunnel.DeliveryRouter, To: c.Delivery.To}
+	if c.Delivery.Type == garlic.DeliverTunnel {
+		to = tunnel.Delivery{Type: tunnel.DeliveryTunnel, To: c.Delivery.To, TunnelID: c.Delivery.Tunnel}
+	}
+	if err := d.net.Tunnels().Send(d.pool, to, c.Header, c.Payload); err != nil {
+		d.log.Debug("client: clove not forwarded", "dest", d.B32(), "err", err)
+		return
+	}
+	d.mu.Lock()
+	d.forwarded++
+	d.mu.Unlock()
+}
+
+// HandleDeliveryStatus takes a DeliveryStatus message that came through
+// one of the destination's inbound tunnels: the acknowledgement of
+// ElGamal session tags we sent (garlic.Engine.ConfirmDelivery).
+func (d *Destination) HandleDeliveryStatus(payload []byte) {
+	ds, err := i2np.ParseDeliveryStatus(payload)
+	if err != nil {
+		return
+	}
+	d.engine.ConfirmDelivery(d.now(), ds.MsgID)
 }
 
 // storeLeaseSet keeps a sender's LeaseSet bundled in its garlic, so we
@@ -140,133 +213,31 @@ func (d *Destination) storeLeaseSet(payload []byte) {
 	}
 }
 
-// replyLater answers a New Session (or an ack request) with an empty
-// message after a second if nothing else went to the peer, as ecies.rst
-// asks. The peer is known by key only; its LeaseSet came bundled.
-func (d *Destination) replyLater(from [32]byte) {
-	d.mu.Lock()
-	to, ok := d.byKey[from]
-	d.mu.Unlock()
-	if !ok {
-		return
-	}
-	time.AfterFunc(time.Second, func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := d.sendBlocks(ctx, to, nil); err != nil {
-			d.log.Debug("client: ratchet reply", "err", err)
-		}
-	})
-}
-
-// Send sends payload p to the destination with hash to: its LeaseSet
-// from the netDb (looked up through our tunnels if needed), the garlic
-// session to its key, one of its leases.
-func (d *Destination) Send(ctx context.Context, to data.Hash, p Payload) error {
-	body, err := AppendPayload(nil, p)
-	if err != nil {
-		return err
-	}
-	dm, err := (i2np.Data{Payload: body}).Append(nil)
-	if err != nil {
-		return err
-	}
-	now := d.now()
-	c := garlic.Clove{Delivery: garlic.Delivery{Type: garlic.DeliverLocal},
-		Clove: i2np.Clove{Header: i2np.Header{Type: i2np.TypeData, ID: nonzero32(), Expiration: now.Add(messageLife)}, Payload: dm}}
-	return d.sendBlocks(ctx, to, []garlic.Block{c})
-}
-
-// SendDatagram sends payload to the destination to as a repliable
-// datagram (Datagram1, protocol 17), signed by us.
-func (d *Destination) SendDatagram(ctx context.Context, to data.Hash, srcPort, dstPort uint16, payload []byte) error {
-	dg, err := d.AppendDatagram1(nil, payload)
-	if err != nil {
-		return err
-	}
-	return d.Send(ctx, to, Payload{Protocol: ProtoDatagram, SrcPort: srcPort, DstPort: dstPort, Data: dg})
-}
-
-// sendBlocks encrypts blocks (with our LeaseSet added while the session is
-// new) to the destination to and sends them to one of its leases.
-func (d *Destination) sendBlocks(ctx context.Context, to data.Hash, blocks []garlic.Block) error {
-	ls, err := d.remote(ctx, to)
-	if err != nil {
-		return err
-	}
-	remote, ok := garlic.RemoteFor(ls, false)
-	if !ok {
-		return fmt.Errorf("client: %s publishes no ratchet key", to.B32())
-	}
-	key := remote.Key
-	now := d.now()
-	var live []data.Lease2
-	for _, l := range ls.Leases {
-		if l.End.Time().After(now.Add(leaseMargin)) {
-			live = append(live, l)
-		}
-	}
-	if len(live) == 0 {
-		return fmt.Errorf("client: %s has no live lease", to.B32())
-	}
-	lease := live[rand.IntN(len(live))]
-	var k [32]byte
-	copy(k[:], key)
-	d.mu.Lock()
-	if _, ok := d.byKey[k]; !ok && len(d.byKey) >= maxRemotes {
-		for old := range d.byKey { // forget one at random
-			delete(d.byKey, old)
-			break
-		}
-	}
-	d.byKey[k] = to
-	own := d.ls
-	d.mu.Unlock()
-	if own != nil {
-		store, err := (&i2np.DatabaseStore{Key: d.Hash(), Type: i2np.StoreLeaseSet2, Data: own.Bytes()}).Append(nil)
-		if err == nil {
-			blocks = append(blocks, garlic.Clove{Delivery: garlic.Delivery{Type: garlic.DeliverLocal},
-				Clove: i2np.Clove{Header: i2np.Header{Type: i2np.TypeDatabaseStore, ID: nonzero32(), Expiration: now.Add(messageLife)}, Payload: store}})
-		}
-	}
-	sent, err := d.engine.Encrypt(now, remote, blocks...)
-	if err != nil {
-		return err
-	}
-	gm, err := (i2np.Garlic{Body: sent.Body}).Append(nil)
-	if err != nil {
-		return err
-	}
-	h := i2np.Header{Type: i2np.TypeGarlic, ID: nonzero32(), Expiration: now.Add(messageLife)}
-	err = d.net.Tunnels().Send(d.pool, tunnel.Delivery{Type: tunnel.DeliveryTunnel, To: lease.Gateway, TunnelID: lease.TunnelID}, h, gm)
-	if err == nil {
-		d.mu.Lock()
-		d.sent++
-		d.mu.Unlock()
-	}
-	return err
-}
-
-// remote returns the LeaseSet2 of destination to: from the store, or
-// looked up.
-func (d *Destination) remote(ctx context.Context, to data.Hash) (*data.LeaseSet2, error) {
-	ls := d.net.Store().LeaseSet(to)
-	if ls == nil || !ls.Expires.After(d.now().Add(leaseMargin)) {
-		var err error
-		if ls, err = d.net.LookupLeaseSet(ctx, to); err != nil {
-			return nil, fmt.Errorf("client: LeaseSet of %s: %w", to.B32(), err)
-		}
-	}
-	ls2, ok := ls.Entry.(*data.LeaseSet2)
-	if !ok {
-		return nil, fmt.Errorf("client: %s publishes a LeaseSet of type %d, not a LeaseSet2", to.B32(), ls.Type)
-	}
-	return ls2, nil
-}
-
 // Counts returns the messages sent and received.
 func (d *Destination) Counts() (sent, received uint64) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.sent, d.received
+}
+
+// Stats are a destination's counters since it was made.
+type Stats struct {
+	// SentBy and ReceivedBy count I2CP payloads by protocol (17
+	// repliable datagrams, 18 raw, …).
+	SentBy, ReceivedBy map[uint8]uint64
+	// Forwarded counts cloves passed on to others' tunnels (the
+	// DeliveryStatus acknowledgements of ElGamal senders).
+	Forwarded uint64
+	// Garlic are the garlic engine's counters: messages by kind
+	// (ratchet NS/NSR/ES, ElGamal NS/ES) each way.
+	Garlic garlic.Stats
+}
+
+// Stats returns the destination's counters.
+func (d *Destination) Stats() Stats {
+	s := Stats{Garlic: d.engine.Stats()}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s.SentBy, s.ReceivedBy, s.Forwarded = maps.Clone(d.sentBy), maps.Clone(d.recvBy), d.forwarded
+	return s
 }

@@ -14,15 +14,18 @@ import (
 // The I2CP payload (i2cp.html, "Payload"): what a Data message between
 // destinations carries is a gzip stream whose header hides the protocol
 // and the ports in fields gzip ignores: mtime bytes 4–5 the source port
-// and 6–7 the destination port (little-endian, as Java and i2pd write
-// them), XFL 2 like Java, OS the protocol (6 streaming, 17 repliable
-// datagram, 18 raw datagram).
+// and 6–7 the destination port (big-endian: i2pd 2.45 writes and reads
+// them with htobe16/bufbe16toh, Java with DataHelper), XFL 2 like Java,
+// OS the protocol (6 streaming, 17 repliable datagram, 18 raw, 19
+// Datagram2, 20 Datagram3).
 
 // Protocols in the I2CP payload header.
 const (
 	ProtoStreaming = 6
-	ProtoDatagram  = 17
+	ProtoDatagram  = 17 // Datagram1, repliable
 	ProtoRaw       = 18
+	ProtoDatagram2 = 19 // repliable, replay-resistant (proposal 163)
+	ProtoDatagram3 = 20 // repliable, not authenticated (proposal 163)
 )
 
 // MaxPayload bounds a decompressed I2CP payload: a Data message fits in
@@ -37,20 +40,28 @@ type Payload struct {
 	Protocol         uint8
 	SrcPort, DstPort uint16
 	Data             []byte
+	// Compress, when sending, deflates Data at the default level (i2pd's
+	// gzip = true); otherwise it goes in stored blocks. Not set on parse.
+	Compress bool
 }
 
-// AppendPayload writes p as a gzip stream at effort 0 (stored blocks),
-// which i2cp.html recommends for data that does not compress.
+// AppendPayload writes p as a gzip stream, at effort 0 (stored blocks)
+// unless p.Compress: i2cp.html recommends effort 0 for data that does not
+// compress.
 func AppendPayload(b []byte, p Payload) ([]byte, error) {
 	if len(p.Data) > MaxPayload {
 		return b, fmt.Errorf("%w: %d bytes", ErrPayload, len(p.Data))
 	}
 	b = append(b, 0x1f, 0x8b, 0x08, 0)
-	b = binary.LittleEndian.AppendUint16(b, p.SrcPort)
-	b = binary.LittleEndian.AppendUint16(b, p.DstPort)
+	b = binary.BigEndian.AppendUint16(b, p.SrcPort)
+	b = binary.BigEndian.AppendUint16(b, p.DstPort)
 	b = append(b, 2, p.Protocol)
+	level := flate.NoCompression
+	if p.Compress {
+		level = flate.DefaultCompression
+	}
 	var buf bytes.Buffer
-	w, err := flate.NewWriter(&buf, flate.NoCompression)
+	w, err := flate.NewWriter(&buf, level)
 	if err != nil {
 		return b, err
 	}
@@ -69,7 +80,7 @@ func ParsePayload(b []byte) (Payload, error) {
 	if len(b) < 10 || b[0] != 0x1f || b[1] != 0x8b || b[2] != 0x08 {
 		return Payload{}, fmt.Errorf("%w: no gzip header", ErrPayload)
 	}
-	p := Payload{SrcPort: binary.LittleEndian.Uint16(b[4:]), DstPort: binary.LittleEndian.Uint16(b[6:]), Protocol: b[9]}
+	p := Payload{SrcPort: binary.BigEndian.Uint16(b[4:]), DstPort: binary.BigEndian.Uint16(b[6:]), Protocol: b[9]}
 	r, err := gzip.NewReader(bytes.NewReader(b))
 	if err != nil {
 		return Payload{}, fmt.Errorf("%w: %v", ErrPayload, err)

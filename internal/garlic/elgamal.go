@@ -259,6 +259,33 @@ func (e *Engine) ConfirmDelivery(now time.Time, id uint32) bool {
 	return false
 }
 
+// ElGamalWantsTags reports whether a message to the ElGamal key now
+// would deliver a new batch of session tags if it held a DeliveryStatus
+// clove: few confirmed tags are left and no batch awaits confirmation.
+// Callers add the clove only then, sparing a DeliveryStatus round trip
+// per message.
+func (e *Engine) ElGamalWantsTags(now time.Time, key []byte) bool {
+	h := sha256.Sum256(key)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	o := e.elgOut[h]
+	if o == nil {
+		return true
+	}
+	n := 0
+	for _, t := range o.tags {
+		if now.Sub(t.created) < elgOutTagLife {
+			n++
+		}
+	}
+	for _, b := range o.pending {
+		if now.Sub(b.sent) <= elgConfirmWithin {
+			n += len(b.tags)
+		}
+	}
+	return n <= elgTagsPerBatch*2/3
+}
+
 // openElGamalES tries body as an ElGamal Existing Session: a session tag
 // we were given, then an AES block. handled is false when the first 32
 // bytes are no tag of ours.
