@@ -42,7 +42,7 @@
 // session sends a Termination (reason 3), Run waits for all goroutines,
 // then closes the sockets. Nothing is package-level mutable.
 //
-// Checked against i2pd 2.45.1 (interop_test.go, build tag interop),
+// Checked against i2pd 2.45.1 (interop/ssu2_*_test.go, build tag interop),
 // which settles what the spec leaves open: the ChaCha20 of header
 // protection starts at block counter 1, as i2pd's ChaCha20 does; Session
 // Confirmed part 1 is sealed with the key of Session Created's ee step at

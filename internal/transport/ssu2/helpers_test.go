@@ -3,11 +3,9 @@ package ssu2
 import (
 	"context"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/veil-i2p/veil/internal/data"
 	"github.com/veil-i2p/veil/internal/transport"
 	"github.com/veil-i2p/veil/internal/transport/transporttest"
 )
@@ -39,27 +37,7 @@ type nodeOptions struct {
 	ri    riOptions
 	wrap  func(net.PacketConn) net.PacketConn // e.g. a lossy link
 	mod   func(*Config)
-	netdb *fakeNetDb // shared RouterInfos; with it the node signs and looks up (peer tests)
-}
-
-// fakeNetDb is a netDb shared by test nodes.
-type fakeNetDb struct {
-	mu  sync.Mutex
-	ris map[data.Hash]*data.RouterInfo
-}
-
-func newFakeNetDb() *fakeNetDb { return &fakeNetDb{ris: make(map[data.Hash]*data.RouterInfo)} }
-
-func (db *fakeNetDb) put(ri *data.RouterInfo) {
-	db.mu.Lock()
-	db.ris[ri.Hash()] = ri
-	db.mu.Unlock()
-}
-
-func (db *fakeNetDb) get(h data.Hash) *data.RouterInfo {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	return db.ris[h]
+	netdb *transporttest.NetDb // shared RouterInfos; with it the node signs and looks up (peer tests)
 }
 
 func newNode(tb testing.TB, o nodeOptions) *node {
@@ -91,8 +69,8 @@ func newNode(tb testing.TB, o nodeOptions) *node {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		cfg.Signer, cfg.LookupRouterInfo = signer, o.netdb.get
-		o.netdb.put(n.id.RouterInfo())
+		cfg.Signer, cfg.LookupRouterInfo = signer, o.netdb.Get
+		o.netdb.Put(n.id.RouterInfo())
 	}
 	if o.mod != nil {
 		o.mod(&cfg)

@@ -3,7 +3,6 @@ package ssu2
 import (
 	"context"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,53 +10,11 @@ import (
 	"github.com/veil-i2p/veil/internal/transport/transporttest"
 )
 
-// firewallConn drops datagrams from addresses it has not sent to, as a
-// stateful firewall or a NAT does.
-type firewallConn struct {
-	net.PacketConn
-	mu   sync.Mutex
-	open map[string]bool
-}
-
-func (c *firewallConn) WriteTo(b []byte, a net.Addr) (int, error) {
-	c.mu.Lock()
-	c.open[a.String()] = true
-	c.mu.Unlock()
-	return c.PacketConn.WriteTo(b, a)
-}
-
-// close forgets every pinhole but keep's, as a NAT whose mappings
-// expired.
-func (c *firewallConn) close(keep string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for a := range c.open {
-		if a != keep {
-			delete(c.open, a)
-		}
-	}
-}
-
-func (c *firewallConn) ReadFrom(b []byte) (int, net.Addr, error) {
-	for {
-		n, a, err := c.PacketConn.ReadFrom(b)
-		if err != nil {
-			return n, a, err
-		}
-		c.mu.Lock()
-		ok := c.open[a.String()]
-		c.mu.Unlock()
-		if ok {
-			return n, a, nil
-		}
-	}
-}
-
 // peerTestNet starts Alice, Bob and Charlie on loopback, sharing a netDb,
 // with sessions Alice–Bob and Bob–Charlie.
 func peerTestNet(t *testing.T, aliceOpts nodeOptions) (alice, bob, charlie *node) {
 	t.Helper()
-	db := newFakeNetDb()
+	db := transporttest.NewNetDb()
 	aliceOpts.netdb = db
 	alice = newNode(t, aliceOpts)
 	bob = newNode(t, nodeOptions{netdb: db})
@@ -82,9 +39,7 @@ func TestPeerTest(t *testing.T) {
 		want Reachability
 	}{
 		{"reachable", nodeOptions{}, ReachOK},
-		{"firewalled", nodeOptions{wrap: func(pc net.PacketConn) net.PacketConn {
-			return &firewallConn{PacketConn: pc, open: map[string]bool{}}
-		}}, ReachFirewalled},
+		{"firewalled", nodeOptions{wrap: func(pc net.PacketConn) net.PacketConn { return transporttest.NewFirewall(pc) }}, ReachFirewalled},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			transporttest.LeakCheck(t)
@@ -112,7 +67,7 @@ func TestPeriodicPeerTest(t *testing.T) {
 
 func TestPeerTestNoBob(t *testing.T) {
 	transporttest.LeakCheck(t)
-	a := newNode(t, nodeOptions{netdb: newFakeNetDb()})
+	a := newNode(t, nodeOptions{netdb: transporttest.NewNetDb()})
 	if _, err := a.tr.TestReachability(t.Context(), false); err != ErrNoPeerTester {
 		t.Fatalf("err %v, want ErrNoPeerTester", err)
 	}

@@ -18,42 +18,11 @@ import (
 // reached through ins: no host or port, caps 4 ("Introducers").
 func introducedRI(t *testing.T, id *identity, ins []Introducer) *data.RouterInfo {
 	t.Helper()
-	return resignRI(t, id, func(a *data.RouterAddress) {
-		*a = data.RouterAddress{Transport: a.Transport, Cost: a.Cost, Options: keepOptions(a, "s", "i", "v")}
+	return id.Resign(t, func(a *data.RouterAddress) {
+		*a = data.RouterAddress{Transport: a.Transport, Cost: a.Cost, Options: transporttest.KeepOptions(a, "s", "i", "v")}
 		a.Options.Set("caps", "4")
 		SetIntroducers(a, ins)
 	})
-}
-
-// keepOptions returns a's options named in keys.
-func keepOptions(a *data.RouterAddress, keys ...string) data.Mapping {
-	var o data.Mapping
-	for _, k := range keys {
-		if v, ok := a.Options.Get(k); ok {
-			o.Set(k, v)
-		}
-	}
-	return o
-}
-
-// resignRI is id's RouterInfo, newly published, with edit applied to its
-// address.
-func resignRI(t *testing.T, id *identity, edit func(*data.RouterAddress)) *data.RouterInfo {
-	t.Helper()
-	old := id.RouterInfo()
-	ri := &data.RouterInfo{Identity: old.Identity, Published: data.DateOf(time.Now()), Options: old.Options}
-	a := old.Addresses[0]
-	a.Options = keepOptions(&a, "host", "port", "s", "i", "v", "caps")
-	edit(&a)
-	ri.Addresses = []data.RouterAddress{a}
-	signer, err := id.Keys.Signer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ri.Sign(signer); err != nil {
-		t.Fatal(err)
-	}
-	return ri
 }
 
 // relayNet starts Bob (who introduces) and Charlie, firewalled, who
@@ -61,10 +30,10 @@ func resignRI(t *testing.T, id *identity, edit func(*data.RouterAddress)) *data.
 // Charlie's RouterInfo through Bob.
 func relayNet(t *testing.T) (alice, bob, charlie *node, charlieRI *data.RouterInfo) {
 	t.Helper()
-	db := newFakeNetDb()
+	db := transporttest.NewNetDb()
 	bob = newNode(t, nodeOptions{netdb: db, mod: func(c *Config) { c.Introduce = true }})
 	charlie = newNode(t, nodeOptions{netdb: db,
-		wrap: func(pc net.PacketConn) net.PacketConn { return &firewallConn{PacketConn: pc, open: map[string]bool{}} },
+		wrap: func(pc net.PacketConn) net.PacketConn { return transporttest.NewFirewall(pc) },
 		mod:  func(c *Config) { c.Firewalled = true }})
 	alice = newNode(t, nodeOptions{netdb: db})
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)

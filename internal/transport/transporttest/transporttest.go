@@ -258,6 +258,25 @@ func (r *Recorder) Duplicates() int {
 	return n
 }
 
+// WaitMessage waits up to d for a message ok accepts, logging the
+// others it takes.
+func (r *Recorder) WaitMessage(tb testing.TB, d time.Duration, ok func(*transport.Message) bool) *transport.Message {
+	tb.Helper()
+	deadline := time.After(d)
+	for {
+		select {
+		case m := <-r.Messages:
+			tb.Logf("received I2NP type %d id %d, %d bytes", m.Type, m.ID, len(m.Payload))
+			if ok(m) {
+				return m
+			}
+		case <-deadline:
+			tb.Fatalf("no matching I2NP message within %v", d)
+			return nil
+		}
+	}
+}
+
 // WaitFor receives from ch within 10 s.
 func WaitFor[T any](tb testing.TB, ch <-chan T, what string) T {
 	tb.Helper()
