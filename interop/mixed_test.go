@@ -32,6 +32,25 @@ type mixedConfig struct {
 	// VeilTunnels is veil's tunnels.conf ("" none).
 	VeilTunnels string
 	VeilArgs    []string // extra veil options
+	// Veils is the number of veil routers (default 1; hosts 200, 201, …;
+	// < 0 for none). A network of veil routers only has I2pd < 0.
+	Veils          int
+	VeilFloodfills int // the first this many veil routers are floodfills
+	// VeilTunnelsOf, if set, returns the tunnels.conf of veil router i
+	// in place of VeilTunnels.
+	VeilTunnelsOf func(i int) string
+	// BeforeVeilStart, if set, runs before veil router i first starts.
+	BeforeVeilStart func(i int, dataDir string)
+}
+
+// veilNode is one veil router of a mixed network.
+type veilNode struct {
+	Run  *veilRun
+	Dir  string
+	NS   string
+	Addr string
+	Hash string
+	args []string
 }
 
 // mixedNet is a running mixed network.
@@ -40,7 +59,8 @@ type mixedNet struct {
 	I2pd     []*i2pdtest.Router
 	Hashes   []string // of the i2pd routers
 	I2pdNS   []string // their namespaces
-	Veil     *veilRun
+	Veils    []*veilNode
+	Veil     *veilRun // the first veil router's, as are the next three
 	VeilDir  string
 	VeilNS   string
 	VeilHash string
@@ -54,15 +74,24 @@ func startMixed(t *testing.T, cfg mixedConfig) *mixedNet {
 	t.Helper()
 	i2pdtest.Require(t)
 	veil(t)
-	if cfg.I2pd == 0 {
+	switch {
+	case cfg.I2pd == 0:
 		cfg.I2pd = 4
+	case cfg.I2pd < 0:
+		cfg.I2pd = 0
 	}
 	if cfg.Floodfills == 0 {
-		cfg.Floodfills = 2
+		cfg.Floodfills = min(2, cfg.I2pd)
+	}
+	switch {
+	case cfg.Veils == 0:
+		cfg.Veils = 1
+	case cfg.Veils < 0: // i2pd routers only
+		cfg.Veils = 0
 	}
 	m := &mixedNet{Net: i2pdtest.NewNetwork(t, i2pdtest.NetworkConfig{})}
 	cfgs := make([]i2pdtest.Config, cfg.I2pd)
-	ris := make([][]byte, cfg.I2pd)
+	var ris [][]byte
 	m.Hashes = make([]string, cfg.I2pd)
 	m.I2pdNS = make([]string, cfg.I2pd)
 	for i := range cfgs {
@@ -88,41 +117,65 @@ func startMixed(t *testing.T, cfg mixedConfig) *mixedNet {
 			t.Fatal(err)
 		}
 		r.Stop()
-		ris[i], m.Hashes[i] = checkI2pdRouterInfo(t, r)
+		ri, h := checkI2pdRouterInfo(t, r)
+		ris, m.Hashes[i] = append(ris, ri), h
 	}
+	i2pdRIs := len(ris)
 
-	nsV, addrV := m.Net.Add("veil", ntcp2VeilHost)
-	m.VeilNS, m.VeilDir = nsV, t.TempDir()
-	for _, ri := range ris {
-		if _, err := i2pdtest.InstallRouterInfo(filepath.Join(m.VeilDir, "netDb"), ri); err != nil {
+	for i := range cfg.Veils {
+		v := &veilNode{Dir: t.TempDir()}
+		v.NS, v.Addr = m.Net.Add(fmt.Sprintf("veil%d", i), ntcp2VeilHost+i)
+		v.args = []string{"--datadir=" + v.Dir, "--host=" + v.Addr, "--port=" + strconv.Itoa(ntcp2VeilPort),
+			"--netid=" + strconv.Itoa(netID), "--ntcp2.published=true", "--ssu2.enabled=false", "--loglevel=debug",
+			"--reseed.threshold=0"}
+		if i < cfg.VeilFloodfills {
+			v.args = append(v.args, "--floodfill")
+		}
+		tunnels := cfg.VeilTunnels
+		if cfg.VeilTunnelsOf != nil {
+			tunnels = cfg.VeilTunnelsOf(i)
+		}
+		if tunnels != "" {
+			tunconf := filepath.Join(v.Dir, "tunnels.conf")
+			writeFile(t, tunconf, []byte(tunnels))
+			v.args = append(v.args, "--tunconf="+tunconf)
+		}
+		v.args = append(v.args, cfg.VeilArgs...)
+		if cfg.BeforeVeilStart != nil {
+			cfg.BeforeVeilStart(i, v.Dir)
+		}
+		first := startVeilNetns(t, m.Net, v.NS, v.args...)
+		if _, err := first.waitLog(regexp.MustCompile(`msg="router running"`), 30*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		var ri []byte
+		ri, v.Hash = checkVeilRouterInfo(t, first, v.Dir, v.Addr)
+		if err := first.stop(); err != nil {
+			t.Fatal(err)
+		}
+		ris = append(ris, ri)
+		m.Veils = append(m.Veils, v)
+	}
+	// Every router knows every other before any starts building.
+	for i := range cfgs {
+		m.I2pd = append(m.I2pd, startSeeded(t, cfgs[i], others(ris, i)...))
+	}
+	for i, v := range m.Veils {
+		for _, ri := range others(ris, i2pdRIs+i) {
+			if _, err := i2pdtest.InstallRouterInfo(filepath.Join(v.Dir, "netDb"), ri); err != nil {
+				t.Fatal(err)
+			}
+		}
+		v.Run = startVeilNetns(t, m.Net, v.NS, v.args...)
+	}
+	for _, v := range m.Veils {
+		if _, err := v.Run.waitLog(regexp.MustCompile(`msg="router running"`), 30*time.Second); err != nil {
 			t.Fatal(err)
 		}
 	}
-	args := []string{"--datadir=" + m.VeilDir, "--host=" + addrV, "--port=" + strconv.Itoa(ntcp2VeilPort),
-		"--netid=" + strconv.Itoa(netID), "--ntcp2.published=true", "--ssu2.enabled=false", "--loglevel=debug",
-		"--reseed.threshold=0"}
-	if cfg.VeilTunnels != "" {
-		tunconf := filepath.Join(m.VeilDir, "tunnels.conf")
-		writeFile(t, tunconf, []byte(cfg.VeilTunnels))
-		args = append(args, "--tunconf="+tunconf)
-	}
-	args = append(args, cfg.VeilArgs...)
-	first := startVeilNetns(t, m.Net, nsV, args...)
-	if _, err := first.waitLog(regexp.MustCompile(`msg="router running"`), 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	veilRI, veilHash := checkVeilRouterInfo(t, first, m.VeilDir, addrV)
-	if err := first.stop(); err != nil {
-		t.Fatal(err)
-	}
-	m.VeilHash = veilHash
-	m.I2pd = make([]*i2pdtest.Router, cfg.I2pd)
-	for i := range cfgs {
-		m.I2pd[i] = startSeeded(t, cfgs[i], append(others(ris, i), veilRI)...)
-	}
-	m.Veil = startVeilNetns(t, m.Net, nsV, args...)
-	if _, err := m.Veil.waitLog(regexp.MustCompile(`msg="router running"`), 30*time.Second); err != nil {
-		t.Fatal(err)
+	if len(m.Veils) > 0 {
+		first := m.Veils[0]
+		m.Veil, m.VeilDir, m.VeilNS, m.VeilHash = first.Run, first.Dir, first.NS, first.Hash
 	}
 	m.Started = time.Now()
 	return m

@@ -65,8 +65,7 @@ func randomFile(t *testing.T, dir, name string, size int) string {
 	b := make([]byte, size)
 	rand.Read(b)
 	writeFile(t, filepath.Join(dir, name), b)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return sha256Hex(b)
 }
 
 // curlOnce fetches url with curl inside ns (extra are curl options)
@@ -85,8 +84,12 @@ func curlOnce(t *testing.T, n *i2pdtest.Network, ns, url string, timeout time.Du
 	if err != nil {
 		return "", 0, took, err
 	}
-	sum := sha256.Sum256(body)
-	return hex.EncodeToString(sum[:]), int64(len(body)), took, nil
+	return sha256Hex(body), int64(len(body)), took, nil
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // hostPort joins a namespace address and a port.
