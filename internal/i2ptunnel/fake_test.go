@@ -101,13 +101,14 @@ func (l *fakeListener) Accept() (net.Conn, error) {
 func (l *fakeListener) Close() error   { l.once.Do(func() { close(l.done) }); return nil }
 func (l *fakeListener) Addr() net.Addr { return fakeAddr{} }
 
-// fakeConn is an accepted stream: its RemoteAddr names the dialer.
+// fakeConn is an accepted stream: it names the dialer.
 type fakeConn struct {
 	*net.TCPConn
 	from data.KeysAndCert
 }
 
-func (c *fakeConn) RemoteAddr() net.Addr { return fakeAddr{dest: c.from} }
+func (c *fakeConn) RemoteAddr() net.Addr                { return fakeAddr{dest: c.from} }
+func (c *fakeConn) RemoteDestination() data.Destination { return c.from }
 
 type fakeAddr struct{ dest data.KeysAndCert }
 

@@ -23,20 +23,21 @@ type Streams interface {
 	Listen(port uint16) (net.Listener, error)
 }
 
-// RemoteDestination is what an accepted stream's RemoteAddr gives beyond
-// net.Addr: the destination that opened it (from its signed SYN).
+// RemoteDestination is what an accepted stream gives beyond net.Conn:
+// the destination that opened it, from its signed SYN (streaming.Conn
+// has it).
 type RemoteDestination interface {
-	Destination() data.KeysAndCert
+	RemoteDestination() data.Destination
 }
 
-// remoteOf returns the destination behind an accepted stream, if its
-// address says.
-func remoteOf(c net.Conn) (data.KeysAndCert, bool) {
-	if r, ok := c.RemoteAddr().(RemoteDestination); ok {
-		d := r.Destination()
+// remoteOf returns the destination behind an accepted stream, if it
+// says.
+func remoteOf(c net.Conn) (data.Destination, bool) {
+	if r, ok := c.(RemoteDestination); ok {
+		d := r.RemoteDestination()
 		return d, !d.IsZero()
 	}
-	return data.KeysAndCert{}, false
+	return data.Destination{}, false
 }
 
 // idleTimeout closes a tunnel connection on which nothing moved either
