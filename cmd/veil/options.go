@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/veil-i2p/veil/internal/client"
 	"github.com/veil-i2p/veil/internal/config"
+	"github.com/veil-i2p/veil/internal/i2ptunnel"
 	"github.com/veil-i2p/veil/internal/router"
 )
 
@@ -97,7 +99,49 @@ func destinations(tunnels []config.Tunnel) ([]router.DestinationConfig, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: [%s] %w", t.Source, t.Line, t.Name, err)
 		}
-		out = append(out, router.DestinationConfig{Name: t.Name, KeysFile: t.String("keys", ""), Pool: p, LeaseSet: ls})
+		dc := router.DestinationConfig{Name: t.Name, KeysFile: keysFile(t.String("keys", "")), Pool: p, LeaseSet: ls}
+		if err := udpTunnel(&t, &dc); err != nil {
+			return nil, err
+		}
+		out = append(out, dc)
 	}
 	return out, nil
+}
+
+// keysFile is a tunnel's keys file: "" for i2pd's transient keys
+// ("transient", or "transient-…" to share one among tunnels; veil makes
+// each transient destination anew).
+func keysFile(k string) string {
+	if strings.HasPrefix(k, "transient") {
+		return ""
+	}
+	return k
+}
+
+// udpTunnel reads a section's i2cp.leaseSetEncType and, for a udpclient
+// or udpserver, its tunnel.
+func udpTunnel(t *config.Tunnel, dc *router.DestinationConfig) error {
+	wrap := func(err error) error { return fmt.Errorf("%s:%d: [%s] %w", t.Source, t.Line, t.Name, err) }
+	if v, ok := t.Options[client.OptLeaseSetEncType]; ok {
+		types, err := client.ParseEncTypes(v)
+		if err != nil {
+			return wrap(err)
+		}
+		dc.EncTypes = types
+	}
+	switch t.Type {
+	case config.TunnelUDPClient:
+		c, err := i2ptunnel.UDPClientConfigOf(t)
+		if err != nil {
+			return wrap(err)
+		}
+		dc.UDPClient = &c
+	case config.TunnelUDPServer:
+		s, err := i2ptunnel.UDPServerConfigOf(t)
+		if err != nil {
+			return wrap(err)
+		}
+		dc.UDPServer = &s
+	}
+	return nil
 }

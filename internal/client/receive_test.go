@@ -180,3 +180,15 @@ func TestBundle(t *testing.T) {
 		t.Fatal("not bundled after a minute, or to a new remote")
 	}
 }
+
+func TestParseEncTypes(t *testing.T) {
+	got, err := ParseEncTypes(" 6, 4,0")
+	if err != nil || !slices.Equal(got, []crypto.EncType{6, 4, 0}) {
+		t.Fatalf("%v %v", got, err)
+	}
+	for _, bad := range []string{"", "4,4", "1", "x", "4,", "-1"} {
+		if _, err := ParseEncTypes(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

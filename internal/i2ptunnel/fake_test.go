@@ -31,6 +31,13 @@ func newFakeNet() *fakeNet { return &fakeNet{listeners: make(map[data.Hash]*fake
 // destination returns a new destination's streams on n.
 func (n *fakeNet) destination(t testing.TB) *fakeStreams {
 	t.Helper()
+	k, _ := testIdentity(t)
+	return &fakeStreams{self: k, net: n}
+}
+
+// testIdentity is a new Ed25519 destination and its signer.
+func testIdentity(t testing.TB) (data.KeysAndCert, crypto.Signer) {
+	t.Helper()
 	sig, err := crypto.GenerateSigner(crypto.SigEdDSASHA512, rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +46,7 @@ func (n *fakeNet) destination(t testing.TB) *fakeStreams {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fakeStreams{self: k, net: n}
+	return k, sig
 }
 
 func (s *fakeStreams) Dial(ctx context.Context, to data.Hash, port uint16) (net.Conn, error) {

@@ -11,6 +11,7 @@ import (
 	"github.com/veil-i2p/veil/internal/crypto"
 	"github.com/veil-i2p/veil/internal/data"
 	"github.com/veil-i2p/veil/internal/i2np"
+	"github.com/veil-i2p/veil/internal/i2ptunnel"
 	"github.com/veil-i2p/veil/internal/keyfile"
 	"github.com/veil-i2p/veil/internal/netdb"
 	"github.com/veil-i2p/veil/internal/tunnel"
@@ -31,6 +32,13 @@ type DestinationConfig struct {
 	// LeaseSet: an encrypted LeaseSet to publish, our client key for
 	// others' (tunnels.conf i2cp.leaseSet* options).
 	LeaseSet client.LeaseSetOptions
+	// EncTypes are the keys its LeaseSet2 lists (i2cp.leaseSetEncType);
+	// nil: client.DefaultEncTypes.
+	EncTypes []crypto.EncType
+	// UDPClient or UDPServer, if set, is the section's udpclient or
+	// udpserver tunnel on this destination (udptunnels.go).
+	UDPClient *i2ptunnel.UDPClientConfig
+	UDPServer *i2ptunnel.UDPServerConfig
 }
 
 // destinationEvery is how often destinations check their LeaseSet.
@@ -61,15 +69,22 @@ func (n routerNet) Store() *netdb.Store {
 	return n.r.netdb
 }
 
-// newDestinations opens the configured destinations.
+// newDestinations opens the configured destinations. Sections naming
+// the same keys file share one destination, as in i2pd; the first
+// section's pool and LeaseSet options shape it.
 func (r *Router) newDestinations() ([]*namedDestination, error) {
 	var out []*namedDestination
+	byKeys := make(map[string]*namedDestination)
 	for _, dc := range r.cfg.Destinations {
 		var keys *keyfile.PrivateKeys
-		if dc.KeysFile != "" {
-			path := dc.KeysFile
+		path := dc.KeysFile
+		if path != "" {
 			if !filepath.IsAbs(path) {
 				path = filepath.Join(r.cfg.DataDir, path)
+			}
+			if d := byKeys[path]; d != nil {
+				d.sections = append(d.sections, dc)
+				continue
 			}
 			k, created, err := keyfile.LoadOrCreate(path, func() (*keyfile.PrivateKeys, error) {
 				// i2pd's default for tunnel keys: Ed25519, and the
@@ -90,7 +105,7 @@ func (r *Router) newDestinations() ([]*namedDestination, error) {
 			p = PoolShape{InboundLength: l, OutboundLength: l, InboundQuantity: q, OutboundQuantity: q}
 		}
 		d, err := client.New(routerNet{r}, client.Config{
-			Keys: keys, Log: r.log, Now: r.cfg.now, Encrypted: dc.LeaseSet.Encrypted, ClientKey: dc.LeaseSet.ClientKey,
+			Keys: keys, Log: r.log, Now: r.cfg.now, Encrypted: dc.LeaseSet.Encrypted, ClientKey: dc.LeaseSet.ClientKey, EncTypes: dc.EncTypes,
 			Pool: tunnel.PoolConfig{Name: dc.Name, InboundLength: p.InboundLength, OutboundLength: p.OutboundLength,
 				InboundQuantity: p.InboundQuantity, OutboundQuantity: p.OutboundQuantity},
 		})
@@ -102,15 +117,21 @@ func (r *Router) newDestinations() ([]*namedDestination, error) {
 		} else {
 			r.log.Info("router: destination", "name", dc.Name, "address", d.B32())
 		}
-		out = append(out, &namedDestination{name: dc.Name, Destination: d})
+		nd := &namedDestination{name: dc.Name, Destination: d, sections: []DestinationConfig{dc}}
+		if path != "" {
+			byKeys[path] = nd
+		}
+		out = append(out, nd)
 	}
 	return out, nil
 }
 
-// namedDestination is a destination with its tunnels.conf name.
+// namedDestination is a destination with its tunnels.conf name (its
+// first section's) and the sections it serves.
 type namedDestination struct {
 	name string
 	*client.Destination
+	sections []DestinationConfig
 }
 
 // destinationHandler returns, for the pool of one of ds, the function that
@@ -126,6 +147,10 @@ func (r *Router) destinationHandler(ds []*namedDestination) func(p *tunnel.Pool)
 			return nil
 		}
 		return func(h i2np.Header, payload []byte) {
+			if h.Type == i2np.TypeDeliveryStatus {
+				d.HandleDeliveryStatus(payload) // ElGamal session tags confirmed
+				return
+			}
 			if h.Type != i2np.TypeGarlic {
 				r.log.Debug("router: non-garlic message to a destination dropped", "name", d.name, "type", i2np.TypeName(h.Type))
 				return
@@ -156,14 +181,16 @@ func (r *Router) runDestinations(ctx context.Context, ds []*namedDestination) {
 	}
 }
 
-// Destination returns the local destination named name (its tunnels.conf
-// section), or nil.
+// Destination returns the local destination of the tunnels.conf section
+// named name, or nil.
 func (r *Router) Destination(name string) *client.Destination {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, d := range r.dests {
-		if d.name == name {
-			return d.Destination
+		for _, s := range d.sections {
+			if s.Name == name {
+				return d.Destination
+			}
 		}
 	}
 	return nil

@@ -35,6 +35,7 @@ type Router struct {
 	tunnels     *tunnel.Tunnels       // set by Run
 	exploratory *tunnel.Pool          // set by Run
 	dests       []*namedDestination   // set by Run
+	udpTunnels  []udpTunnel           // set by runUDPTunnels
 	nd          *netdbGlue            // set by Run (netdb.go)
 }
 

@@ -17,6 +17,7 @@ type Status struct {
 	NetDB        NetDBStatus         `json:"netdb"`
 	Tunnels      TunnelsStatus       `json:"tunnels"`
 	Destinations []DestinationStatus `json:"destinations"`
+	UDPTunnels   []UDPTunnelStatus   `json:"udp_tunnels"`
 }
 
 // DestinationStatus is one local destination.
@@ -35,6 +36,13 @@ type DestinationStatus struct {
 	// Sent and Received count end-to-end messages.
 	Sent     uint64 `json:"sent"`
 	Received uint64 `json:"received"`
+	// SentBy and ReceivedBy count I2CP payloads by protocol number (17
+	// repliable datagram, 18 raw, …); GarlicSent and GarlicReceived the
+	// garlic messages by kind ("NS", "ES", "ElGamal NS", "ElGamal ES", …).
+	SentBy         map[uint8]uint64  `json:"sent_by_protocol,omitempty"`
+	ReceivedBy     map[uint8]uint64  `json:"received_by_protocol,omitempty"`
+	GarlicSent     map[string]uint64 `json:"garlic_sent,omitempty"`
+	GarlicReceived map[string]uint64 `json:"garlic_received,omitempty"`
 }
 
 // RouterStatus describes the router itself.
@@ -166,11 +174,13 @@ func (r *Router) Status() Status {
 	for _, d := range dests {
 		ds := DestinationStatus{Name: d.name, Address: d.B32(), Stores: d.Stores(), B33: d.B33()}
 		ds.Sent, ds.Received = d.Counts()
+		ds.SentBy, ds.ReceivedBy, ds.GarlicSent, ds.GarlicReceived = destinationMessages(d.Stats())
 		if ls := d.LeaseSet(); ls != nil {
 			ds.Leases, ds.Published = len(ls.Leases), ls.Published.Time().UTC().Format(time.RFC3339)
 		}
 		st.Destinations = append(st.Destinations, ds)
 	}
+	st.UDPTunnels = append([]UDPTunnelStatus{}, r.udpTunnelStatus()...)
 	if transit != nil {
 		st.Tunnels.Transit = transit.Len()
 		c := transit.Counters()
