@@ -52,7 +52,14 @@ type veilStatus struct {
 		Address string `json:"address"`
 		Leases  int    `json:"leases"`
 		Stores  uint64 `json:"stores"`
+		// Messages by I2CP protocol number and by garlic kind (NS, ES,
+		// ElGamal NS, …), each way (datagrams_test.go).
+		SentBy         map[string]uint64 `json:"sent_by_protocol"`
+		ReceivedBy     map[string]uint64 `json:"received_by_protocol"`
+		GarlicSent     map[string]uint64 `json:"garlic_sent"`
+		GarlicReceived map[string]uint64 `json:"garlic_received"`
 	} `json:"destinations"`
+	UDPTunnels []veilUDPTunnel `json:"udp_tunnels"` // datagrams_test.go
 }
 
 // veilSession is one entry of veilStatus.Transports.

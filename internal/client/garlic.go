@@ -1,9 +1,11 @@
 package client
 
 import (
+	"bytes"
 	"maps"
 	"time"
 
+	"github.com/veil-i2p/veil/internal/crypto"
 	"github.com/veil-i2p/veil/internal/data"
 	"github.com/veil-i2p/veil/internal/garlic"
 	"github.com/veil-i2p/veil/internal/i2np"
@@ -134,7 +136,7 @@ func (d *Destination) takeClove(c garlic.Clove, m *garlic.Message, now time.Time
 			h(r)
 		}
 	case i2np.TypeDatabaseStore:
-		d.storeLeaseSet(c.Payload)
+		d.storeLeaseSet(c.Payload, m)
 	case i2np.TypeDeliveryStatus:
 		d.HandleDeliveryStatus(c.Payload)
 	}
@@ -198,8 +200,10 @@ func (d *Destination) HandleDeliveryStatus(payload []byte) {
 }
 
 // storeLeaseSet keeps a sender's LeaseSet bundled in its garlic, so we
-// can answer without a lookup.
-func (d *Destination) storeLeaseSet(payload []byte) {
+// can answer without a lookup. When it lists the key the garlic session
+// is bound to, that key is known to be its destination's: the ratchet's
+// own replies (replyLater) can then go to a peer that wrote first.
+func (d *Destination) storeLeaseSet(payload []byte, m *garlic.Message) {
 	ds, err := i2np.ParseDatabaseStore(payload)
 	if err != nil || ds.Type == i2np.StoreRouterInfo {
 		return
@@ -210,6 +214,17 @@ func (d *Destination) storeLeaseSet(payload []byte) {
 	}
 	if _, err := d.net.Store().PutLeaseSet(ls.Key, ls); err != nil {
 		d.log.Debug("client: bundled LeaseSet", "err", err)
+		return
+	}
+	if ls2, ok := ls.Entry.(*data.LeaseSet2); ok && m.Bound {
+		for _, k := range ls2.Keys {
+			if k.Type != crypto.EncElGamal && bytes.Equal(k.Key, m.From[:]) {
+				d.mu.Lock()
+				d.rememberKeyLocked(m.From, ls.Key)
+				d.mu.Unlock()
+				break
+			}
+		}
 	}
 }
 

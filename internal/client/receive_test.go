@@ -192,3 +192,32 @@ func TestParseEncTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestReplyToNewPeer: a bound New Session that bundles the sender's
+// LeaseSet tells whose key it is, so the ratchet's reply can go to a peer
+// that wrote first (i2pd otherwise repeats its New Session every message).
+func TestReplyToNewPeer(t *testing.T) {
+	n := fakeNet{tun: tunnel.NewTunnels(tunnel.TunnelsConfig{}), store: netdb.New(netdb.Config{NetID: 99})}
+	d, s := newTestDest(t, n), newTestDest(t, n, crypto.EncX25519)
+	now := time.Now()
+	ls, err := s.buildLeaseSet([]tunnel.InboundLease{{Gateway: data.Hash{1}, TunnelID: 1, Expires: now.Add(5 * time.Minute)}}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, _ := (&i2np.DatabaseStore{Key: s.Hash(), Type: i2np.StoreLeaseSet2, Data: ls.Bytes()}).Append(nil)
+	sent, err := s.engine.Encrypt(now, garlic.Remote{Type: crypto.EncX25519, Key: d.encPub[:]},
+		dataClove(t, d.Hash(), Payload{Protocol: ProtoRaw, Data: []byte("hi")}), localClove(i2np.TypeDatabaseStore, store, now))
+	if err != nil || sent.Kind != garlic.KindNewSession {
+		t.Fatal(sent.Kind, err)
+	}
+	g, _ := (i2np.Garlic{Body: sent.Body}).Append(nil)
+	if err := d.HandleGarlic(g); err != nil {
+		t.Fatal(err)
+	}
+	d.mu.Lock()
+	to, ok := d.byKey[s.encPub]
+	d.mu.Unlock()
+	if !ok || to != s.Hash() {
+		t.Fatalf("sender's key not mapped to its destination: %v %v", to, ok)
+	}
+}

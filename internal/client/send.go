@@ -135,15 +135,7 @@ func (d *Destination) sendBlocks(ctx context.Context, to data.Hash, blocks []gar
 	elgamal := r.key.Type == crypto.EncElGamal
 	d.mu.Lock()
 	if !elgamal {
-		var k [32]byte
-		copy(k[:], r.key.Key)
-		if _, ok := d.byKey[k]; !ok && len(d.byKey) >= maxRemotes {
-			for old := range d.byKey { // forget one at random
-				delete(d.byKey, old)
-				break
-			}
-		}
-		d.byKey[k] = to
+		d.rememberKeyLocked([32]byte(r.key.Key), to)
 	}
 	own := d.ls
 	attach := own != nil && d.bundleLocked(to, own, now)
@@ -173,6 +165,18 @@ func (d *Destination) sendBlocks(ctx context.Context, to data.Hash, blocks []gar
 		d.mu.Unlock()
 	}
 	return err
+}
+
+// rememberKeyLocked notes that the ratchet key k is destination to's,
+// for ratchet replies.
+func (d *Destination) rememberKeyLocked(k [32]byte, to data.Hash) {
+	if _, ok := d.byKey[k]; !ok && len(d.byKey) >= maxRemotes {
+		for old := range d.byKey { // forget one at random
+			delete(d.byKey, old)
+			break
+		}
+	}
+	d.byKey[k] = to
 }
 
 // bundleLocked reports whether our LeaseSet own goes along with a message

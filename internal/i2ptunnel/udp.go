@@ -68,12 +68,17 @@ type UDPStats struct {
 	// SentRepliable and SentRaw count datagrams sent into I2P by kind;
 	// Received counts those passed to local programs, of which
 	// ReceivedRepliable came with a verified sender.
-	SentRepliable, SentRaw        uint64
-	Received, ReceivedRepliable   uint64
-	Dropped                       uint64 // not sent or not delivered: queue full, send failed, no conversation, sender refused
-	Sessions                      int    // conversations (udpclient) or sessions (udpserver) open
-	Resolved                      bool   // udpclient: its destination is known
-	LastSendError, LastDropReason string
+	SentRepliable     uint64 `json:"sent_repliable"`
+	SentRaw           uint64 `json:"sent_raw"`
+	Received          uint64 `json:"received"`
+	ReceivedRepliable uint64 `json:"received_repliable"`
+	// Dropped: not sent or not delivered (queue full, send failed, no
+	// conversation, sender refused); LastDropReason says why last.
+	Dropped        uint64 `json:"dropped"`
+	LastDropReason string `json:"last_drop_reason,omitempty"`
+	LastSendError  string `json:"last_send_error,omitempty"`
+	Sessions       int    `json:"sessions"`           // conversations (udpclient) or sessions (udpserver) open
+	Resolved       bool   `json:"resolved,omitempty"` // udpclient: its destination is known
 }
 
 // udpCounters are the atomic counters behind UDPStats.
