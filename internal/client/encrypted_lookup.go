@@ -80,7 +80,7 @@ func decryptB33(els *data.EncryptedLeaseSet, b data.Blinding, key []byte) (data.
 		return els.Decrypt(b, nil)
 	}
 	in, err := els.Decrypt(b, &data.ClientKey{Scheme: data.AuthDH, Key: key})
-	if errors.Is(err, data.ErrNotAuthorized) {
+	if errors.Is(err, data.ErrWrongScheme) {
 		in, err = els.Decrypt(b, &data.ClientKey{Scheme: data.AuthPSK, Key: key})
 	}
 	return in, err

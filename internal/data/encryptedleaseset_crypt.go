@@ -70,6 +70,10 @@ type ClientKey struct {
 var (
 	ErrClientKeyRequired = errors.New("per-client authorization: a client key is required")
 	ErrNotAuthorized     = errors.New("per-client authorization: this client is not listed")
+	// ErrWrongScheme (which is also ErrNotAuthorized) says the client key
+	// is of the other scheme than the LeaseSet's, so a caller holding a
+	// key of unknown scheme (i2pd's i2cp.leaseSetPrivKey) can try the other.
+	ErrWrongScheme = fmt.Errorf("%w (client key of the other scheme)", ErrNotAuthorized)
 )
 
 const (
@@ -301,7 +305,7 @@ func findCookie(r *reader, scheme AuthScheme, subcredPub []byte, key *ClientKey)
 		return nil, fmt.Errorf("%v: %w", scheme, ErrClientKeyRequired)
 	}
 	if key.Scheme != scheme {
-		return nil, fmt.Errorf("section is %v, client key is %v: %w", scheme, key.Scheme, ErrNotAuthorized)
+		return nil, fmt.Errorf("section is %v, client key is %v: %w", scheme, key.Scheme, ErrWrongScheme)
 	}
 	if len(key.Key) != 32 {
 		return nil, fmt.Errorf("client key of %d bytes, want 32", len(key.Key))
