@@ -393,26 +393,14 @@ func netdbStatus(t *testing.T, dir string) *veilStatus {
 // may still be on their way.
 func lookupUntilFound(t *testing.T, dir, dest string) string {
 	t.Helper()
-	client := &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", filepath.Join(dir, "veil.sock"))
-		},
-	}, Timeout: 20 * time.Second}
-	defer client.CloseIdleConnections()
 	var body string
 	for try := range netdbLookupTries {
-		resp, err := client.Get("http://veil/netdb/lookup?type=leaseset&key=" + url.QueryEscape(dest))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
-		resp.Body.Close()
-		body = strings.TrimSpace(string(b))
+		code, b := veilLookup(t, dir, "type=leaseset&key="+url.QueryEscape(dest))
+		body = string(b)
 		var res struct {
 			Found bool `json:"found"`
 		}
-		if resp.StatusCode == http.StatusOK && json.Unmarshal(b, &res) == nil && res.Found {
+		if code == http.StatusOK && json.Unmarshal(b, &res) == nil && res.Found {
 			return fmt.Sprintf("%s (try %d)", body, try+1)
 		}
 		time.Sleep(2 * time.Second)
