@@ -20,7 +20,7 @@ const (
 	// "name:base64 key".
 	OptLeaseSetClientPSK = "i2cp.leaseSetClient.psk"
 	OptLeaseSetPrivKey   = "i2cp.leaseSetPrivKey" // our key for others' per-client LeaseSets
-	OptLeaseSetSecret    = "i2cp.leaseSetSecret"  // Java's; i2pd has no secret
+	OptLeaseSetSecret    = "i2cp.leaseSetSecret"  // Java's, Base64 of the secret; i2pd has none
 )
 
 // LeaseSetOptions are a destination's LeaseSet choices from its options.
@@ -52,7 +52,8 @@ func ParseLeaseSetOptions(opts map[string]string) (LeaseSetOptions, error) {
 		auth = n
 	}
 	if v, ok := opts[OptLeaseSetPrivKey]; ok {
-		k, err := decodeKey32(v)
+		// Java allows the key type before it; X25519 is the only one.
+		k, err := decodeKey32(strings.TrimPrefix(strings.TrimSpace(v), "ECIES_X25519:"))
 		if err != nil {
 			return o, fmt.Errorf("%s: %w", OptLeaseSetPrivKey, err)
 		}
@@ -64,7 +65,15 @@ func ParseLeaseSetOptions(opts map[string]string) (LeaseSetOptions, error) {
 		}
 		return o, nil
 	}
-	e := &EncryptedConfig{Secret: opts[OptLeaseSetSecret]}
+	e := &EncryptedConfig{}
+	if v := strings.TrimSpace(opts[OptLeaseSetSecret]); v != "" {
+		// Java's value is the Base64 of the UTF-8 secret.
+		b, err := data.DecodeBase64(v)
+		if err != nil || len(b) == 0 {
+			return o, fmt.Errorf("%s: want the Base64 of the secret", OptLeaseSetSecret)
+		}
+		e.Secret = string(b)
+	}
 	if auth != 0 {
 		prefix := OptLeaseSetClientDH
 		e.Auth = data.AuthDH

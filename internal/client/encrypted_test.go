@@ -241,6 +241,11 @@ func TestParseLeaseSetOptions(t *testing.T) {
 	if err != nil || o.Encrypted.Auth != data.AuthPSK || len(o.Encrypted.Clients) != 1 || o.ClientKey[0] != 2 {
 		t.Fatalf("PSK: %+v %v", o, err)
 	}
+	o, err = ParseLeaseSetOptions(map[string]string{OptLeaseSetType: "5", OptLeaseSetSecret: data.EncodeBase64([]byte("pw")),
+		OptLeaseSetPrivKey: "ECIES_X25519:" + k1})
+	if err != nil || o.Encrypted.Secret != "pw" || o.ClientKey[0] != 1 {
+		t.Fatalf("secret, typed key: %+v %v", o, err)
+	}
 	for _, bad := range []map[string]string{
 		{OptLeaseSetType: "1"},
 		{OptLeaseSetType: "x"},
@@ -250,6 +255,7 @@ func TestParseLeaseSetOptions(t *testing.T) {
 		{OptLeaseSetType: "5", OptLeaseSetAuthType: "1", "i2cp.leaseSetClient.dh.1": k1},
 		{OptLeaseSetType: "5", OptLeaseSetAuthType: "2", "i2cp.leaseSetClient.psk.1": "a:AAAA"},
 		{OptLeaseSetPrivKey: "not base64!"},
+		{OptLeaseSetType: "5", OptLeaseSetSecret: "pw!"},
 	} {
 		if o, err := ParseLeaseSetOptions(bad); err == nil {
 			t.Errorf("%v accepted: %+v", bad, o)
