@@ -102,6 +102,7 @@ func TestNetDBTwoRouters(t *testing.T) {
 	if sb.NetDB.LeaseSets != 1 || sb.NetDB.Counters.SearchReplies == 0 {
 		t.Fatalf("b: %+v %+v", sb.NetDB, sb.NetDB.Counters)
 	}
+	checkB33Lookup(t, dirA, rb, ra.Hash()) // b33_control_test.go
 }
 
 // TestGarlicToRouter: a DatabaseStore of a LeaseSet inside garlic

@@ -1,0 +1,62 @@
+package router
+
+import (
+	"crypto/rand"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/veil-i2p/veil/internal/crypto"
+	"github.com/veil-i2p/veil/internal/data"
+	"github.com/veil-i2p/veil/internal/i2np"
+	"github.com/veil-i2p/veil/internal/keyfile"
+)
+
+// testEncryptedLeaseSet is an EncryptedLeaseSet (no client
+// authorization) of a new destination, its b33 address and its inner
+// LeaseSet2.
+func testEncryptedLeaseSet(t *testing.T) (*data.EncryptedLeaseSet, string, *data.LeaseSet2) {
+	t.Helper()
+	k, err := keyfile.Generate(crypto.SigEdDSASHA512, crypto.EncX25519, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := k.Signer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	ls := &data.LeaseSet2{
+		LeaseSet2Header: data.LeaseSet2Header{Destination: k.Identity, Published: data.SecondsOf(now), Expires: 600, Flags: data.FlagBlindedWhenPublished},
+		Keys:            []data.EncryptionKey{{Type: crypto.EncX25519, Key: make([]byte, 32)}},
+		Leases:          []data.Lease2{{Gateway: data.Hash{1}, TunnelID: 2, End: data.SecondsOf(now.Add(10 * time.Minute))}},
+	}
+	if err := ls.Sign(s); err != nil {
+		t.Fatal(err)
+	}
+	els, err := data.EncryptLeaseSet(s, ls, data.EncryptOptions{Published: data.SecondsOf(now), Expires: 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b33, err := data.EncodeB33(crypto.SigEdDSASHA512, crypto.SigRedDSASHA512, k.Identity.SigningPublicKey(), data.B33Flags{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return els, b33, ls
+}
+
+// checkB33Lookup: router a resolves, through its control socket, the b33
+// address of an EncryptedLeaseSet that floodfill b holds.
+func checkB33Lookup(t *testing.T, dirA string, b *Router, from data.Hash) {
+	t.Helper()
+	els, b33, inner := testEncryptedLeaseSet(t)
+	b.NetDB().HandleStore(from, &i2np.DatabaseStore{Key: els.Hash(), Type: i2np.StoreEncryptedLeaseSet, Data: els.Bytes()})
+	res, code := controlLookupHTTP(t, dirA, b33, "")
+	if code != http.StatusOK || !res.Found || res.StoreType != 3 || res.Destination != inner.Hash().B32() ||
+		res.Leases != 1 || res.Key != els.Hash().String() {
+		t.Fatalf("b33 lookup: %d %+v", code, res)
+	}
+	if res, code := controlLookupHTTP(t, dirA, b33+"&dest=nobody", ""); code != http.StatusBadRequest || res.Found {
+		t.Fatalf("b33 lookup through a missing destination: %d %+v", code, res)
+	}
+}
