@@ -1,15 +1,12 @@
 package router
 
 import (
-	"crypto/rand"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/veil-i2p/veil/internal/crypto"
 	"github.com/veil-i2p/veil/internal/data"
 	"github.com/veil-i2p/veil/internal/i2np"
-	"github.com/veil-i2p/veil/internal/keyfile"
 )
 
 // testEncryptedLeaseSet is an EncryptedLeaseSet (no client
@@ -17,28 +14,13 @@ import (
 // LeaseSet2.
 func testEncryptedLeaseSet(t *testing.T) (*data.EncryptedLeaseSet, string, *data.LeaseSet2) {
 	t.Helper()
-	k, err := keyfile.Generate(crypto.SigEdDSASHA512, crypto.EncX25519, rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := k.Signer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	ls := &data.LeaseSet2{
-		LeaseSet2Header: data.LeaseSet2Header{Destination: k.Identity, Published: data.SecondsOf(now), Expires: 600, Flags: data.FlagBlindedWhenPublished},
-		Keys:            []data.EncryptionKey{{Type: crypto.EncX25519, Key: make([]byte, 32)}},
-		Leases:          []data.Lease2{{Gateway: data.Hash{1}, TunnelID: 2, End: data.SecondsOf(now.Add(10 * time.Minute))}},
-	}
-	if err := ls.Sign(s); err != nil {
-		t.Fatal(err)
-	}
+	ls, s := signedLeaseSet(t, data.FlagBlindedWhenPublished) // netdb_test.go
+	now := ls.Published.Time()
 	els, err := data.EncryptLeaseSet(s, ls, data.EncryptOptions{Published: data.SecondsOf(now), Expires: 600})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b33, err := data.EncodeB33(crypto.SigEdDSASHA512, crypto.SigRedDSASHA512, k.Identity.SigningPublicKey(), data.B33Flags{})
+	b33, err := data.EncodeB33(crypto.SigEdDSASHA512, crypto.SigRedDSASHA512, s.Public(), data.B33Flags{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,13 @@ import (
 
 // testLeaseSet signs a LeaseSet2 of a fresh destination published now.
 func testLeaseSet(t *testing.T) *data.LeaseSet2 {
+	ls, _ := signedLeaseSet(t, 0)
+	return ls
+}
+
+// signedLeaseSet is a LeaseSet2 with flags of a new destination, and the
+// destination's signer.
+func signedLeaseSet(t *testing.T, flags uint16) (*data.LeaseSet2, crypto.Signer) {
 	t.Helper()
 	k, err := keyfile.Generate(crypto.SigEdDSASHA512, crypto.EncX25519, rand.Reader)
 	if err != nil {
@@ -30,14 +37,14 @@ func testLeaseSet(t *testing.T) *data.LeaseSet2 {
 	}
 	now := time.Now()
 	ls := &data.LeaseSet2{
-		LeaseSet2Header: data.LeaseSet2Header{Destination: k.Identity, Published: data.SecondsOf(now), Expires: 600},
+		LeaseSet2Header: data.LeaseSet2Header{Destination: k.Identity, Published: data.SecondsOf(now), Expires: 600, Flags: flags},
 		Keys:            []data.EncryptionKey{{Type: crypto.EncX25519, Key: make([]byte, 32)}},
 		Leases:          []data.Lease2{{Gateway: data.Hash{1}, TunnelID: 2, End: data.SecondsOf(now.Add(10 * time.Minute))}},
 	}
 	if err := ls.Sign(s); err != nil {
 		t.Fatal(err)
 	}
-	return ls
+	return ls, s
 }
 
 // controlLookupHTTP asks the router on dir for key over its socket.
