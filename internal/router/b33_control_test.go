@@ -15,8 +15,7 @@ import (
 func testEncryptedLeaseSet(t *testing.T) (*data.EncryptedLeaseSet, string, *data.LeaseSet2) {
 	t.Helper()
 	ls, s := signedLeaseSet(t, data.FlagBlindedWhenPublished) // netdb_test.go
-	now := ls.Published.Time()
-	els, err := data.EncryptLeaseSet(s, ls, data.EncryptOptions{Published: data.SecondsOf(now), Expires: 600})
+	els, err := data.EncryptLeaseSet(s, ls, data.EncryptOptions{Published: ls.Published, Expires: 600})
 	if err != nil {
 		t.Fatal(err)
 	}
