@@ -74,7 +74,7 @@ func measure(b testing.TB, c benchCase) float64 {
 			defer wg.Done()
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			conn, err := a.Dial(ctx, s.Addr().Hash, 1)
+			conn, err := a.DialPorts(ctx, s.Addr().Hash, 0, 1)
 			if err != nil {
 				b.Error(err)
 				return

@@ -42,7 +42,7 @@ func dial(t testing.TB, a, b *Manager, port uint16) *Conn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	c, err := a.Dial(ctx, b.Addr().Hash, port)
+	c, err := a.DialPorts(ctx, b.Addr().Hash, 0, port)
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}

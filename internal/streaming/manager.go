@@ -34,6 +34,7 @@ type Manager struct {
 	wg     sync.WaitGroup // run goroutines and the control sender
 	ctrl   chan ctrlPacket
 	stats  counters
+	detach func() // set by Attach: stops the destination's deliveries
 
 	mu        sync.Mutex
 	conns     map[uint32]*Conn // by our stream ID
@@ -110,6 +111,9 @@ func (m *Manager) Close() error {
 		return net.ErrClosed
 	}
 	m.closed = true
+	if m.detach != nil {
+		m.detach()
+	}
 	ls := make([]*Listener, 0, len(m.listeners))
 	for _, l := range m.listeners {
 		ls = append(ls, l)
@@ -124,8 +128,12 @@ func (m *Manager) Close() error {
 }
 
 // Listen accepts connections to port (0: to any port without a listener
-// of its own).
-func (m *Manager) Listen(port uint16) (*Listener, error) {
+// of its own). The listener is a *Listener; its connections are *Conn.
+func (m *Manager) Listen(port uint16) (net.Listener, error) {
+	return m.listen(port)
+}
+
+func (m *Manager) listen(port uint16) (*Listener, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
@@ -139,13 +147,17 @@ func (m *Manager) Listen(port uint16) (*Listener, error) {
 	return l, nil
 }
 
-// Dial connects to port of the destination with hash to, from port 0.
-func (m *Manager) Dial(ctx context.Context, to data.Hash, port uint16) (*Conn, error) {
-	return m.DialPorts(ctx, to, 0, port)
+// Dial connects to port of the destination with hash to, from port 0,
+// and returns once the SYN reply came. The connection is a *Conn.
+func (m *Manager) Dial(ctx context.Context, to data.Hash, port uint16) (net.Conn, error) {
+	c, err := m.DialPorts(ctx, to, 0, port)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
-// DialPorts connects from srcPort to port dstPort of the destination to
-// and returns once the SYN reply came.
+// DialPorts connects from srcPort to port dstPort of the destination to.
 func (m *Manager) DialPorts(ctx context.Context, to data.Hash, srcPort, dstPort uint16) (*Conn, error) {
 	remote := Addr{Hash: to, Port: dstPort}
 	m.mu.Lock()

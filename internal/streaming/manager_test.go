@@ -172,7 +172,7 @@ func loneListener(t testing.TB, o *Options) (*Manager, *Listener, *rawPeer) {
 	checkGoroutines(t)
 	b := n.join(t, o)
 	t.Cleanup(func() { b.Close(); n.close() })
-	l, err := b.Listen(0)
+	l, err := b.listen(0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +267,7 @@ func TestSYNFlood(t *testing.T) {
 func TestListenerCloseResetsBacklog(t *testing.T) {
 	n := newFakeNet(5*time.Millisecond, 0, 0)
 	a, b := pair(t, n, nil)
-	l, _ := b.Listen(0)
+	l, _ := b.listen(0)
 	c := dial(t, a, b, 1) // queued, never accepted
 	defer c.Close()
 	l.Close()
