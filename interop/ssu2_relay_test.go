@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/veil-i2p/veil/internal/data"
+	"github.com/veil-i2p/veil/internal/i2pdtest"
 	"github.com/veil-i2p/veil/internal/transport"
 	"github.com/veil-i2p/veil/internal/transport/ssu2"
 	"github.com/veil-i2p/veil/internal/transport/transporttest"
@@ -128,7 +129,7 @@ func TestSSU2RelayI2pd(t *testing.T) {
 	v.rec.WaitMessage(t, 60*time.Second, storeOf(aliceRI.Hash()))
 	t.Log("i2pd Alice's DatabaseStore of her RouterInfo arrived over the introduced session")
 	expectConsoleSSU2(t, alice, v.id.RouterInfo().Hash(), netip.MustParseAddr(addr), false)
-	checkSSU2Logs(t, bob, alice)
+	checkSSU2Logs(t, []*i2pdtest.Router{bob, alice})
 }
 
 // TestSSU2RelayI2pdCharlie: i2pd 2.45.1 (r1) is a firewalled Charlie
@@ -195,7 +196,7 @@ func TestSSU2RelayI2pdCharlie(t *testing.T) {
 	t.Log("i2pd answered veil Alice's DatabaseLookup over the introduced session")
 	aAP, _ := ssu2AddrPort(a.ri.Load())
 	expectConsoleSSU2(t, r1, us, aAP.Addr(), true)
-	checkSSU2Logs(t, r1)
+	checkSSU2Logs(t, []*i2pdtest.Router{r1})
 }
 
 // dropTo is a PacketConn that silently drops what it sends to ip.

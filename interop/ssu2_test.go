@@ -124,7 +124,7 @@ func logConsoleSSU2(t *testing.T, routers []*i2pdtest.Router, veilHash string) {
 // Bob and Charlie) concluded: never firewalled, as nothing filters
 // veil's namespace. Here it stays unknown: every i2pd Bob can offer is
 // connected to veil already and so, as Charlie, refuses (code 68);
-// TestSSU2PeerTestI2pd has the network where
+// TestSSU2PeerTestI2pd and TestSSU2Reachability have networks where
 // the test concludes.
 func (tn *privateNet) checkReachability() {
 	t := tn.t

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/veil-i2p/veil/internal/i2np"
+	"github.com/veil-i2p/veil/internal/i2pdtest"
 	"github.com/veil-i2p/veil/internal/transport"
 	"github.com/veil-i2p/veil/internal/transport/transporttest"
 )
@@ -122,6 +123,6 @@ func TestSSU2WireI2pd(t *testing.T) {
 		t.Logf("counters: %+v", after)
 	})
 
-	checkSSU2Logs(t, r)
+	checkSSU2Logs(t, []*i2pdtest.Router{r})
 	t.Logf("i2pd SSU2 log excerpt:\n%s", grepLines(r.Log(), 80, "SSU2"))
 }

@@ -6,10 +6,11 @@ package router
 // relay tag: ih, itag, iexp) with caps 4, our NTCP2 address unpublished
 // and router caps U, as i2pd does (RouterContext::SetUnreachable,
 // SSU2Server::UpdateIntroducers); to get tags, sessions with peers that
-// introduce are asked and new ones dialled (our Session Request then
-// asks for a tag). When a test finds us reachable again, the address
-// returns. Each change is signed, saved to router.info and sent to the
-// floodfills we have sessions with.
+// introduce are asked, and peers that introduce are dialled, new ones
+// first, then connected ones again (our Session Request then asks for a
+// tag; see dialIntroducers). When a test finds us reachable again, the
+// address returns. Each change is signed, saved to router.info and sent
+// to the floodfills we have sessions with.
 
 import (
 	"context"
@@ -173,9 +174,15 @@ func (r *Router) setRouterInfo(ri *data.RouterInfo) error {
 	return nil
 }
 
-// dialIntroducers dials up to n routers of our netDb we have no session
-// with that publish an IPv4 SSU2 address that introduces (caps C): our
-// Session Request asks each for a relay tag.
+// dialIntroducers dials up to n routers of our netDb that publish an
+// IPv4 SSU2 address that introduces (caps C) and are not introducers of
+// ours yet: our Session Request asks each for a relay tag. Routers we
+// have no session with come first. Then those whose session gave no tag
+// and is older than one check (i2pd 2.45.1 gives a tag only in Session
+// Created, never for an in-session request; a session over NTCP2 has
+// none): the new SSU2 session replaces the old one in the Manager, and
+// i2pd drops its old one for it. Otherwise a router connected to all
+// the introducers it knows, as in a small network, would find none.
 func (r *Router) dialIntroducers(ctx context.Context, t *ssu2.Transport, n int) {
 	r.mu.Lock()
 	store, mgr, self := r.netdb, r.mgr, r.ri.Hash()
@@ -183,13 +190,27 @@ func (r *Router) dialIntroducers(ctx context.Context, t *ssu2.Transport, n int) 
 	if store == nil || mgr == nil {
 		return
 	}
-	var cands []*data.RouterInfo
+	have := map[data.Hash]bool{}
+	for _, in := range t.Introducers(false) {
+		have[in.Router] = true
+	}
+	var fresh, again []*data.RouterInfo
 	for _, ri := range store.All() {
-		if h := ri.Hash(); h != self && mgr.Session(h) == nil && introduces(ri) {
-			cands = append(cands, ri)
+		h := ri.Hash()
+		if h == self || have[h] || !introduces(ri) {
+			continue
+		}
+		switch s := mgr.Session(h); {
+		case s == nil:
+			fresh = append(fresh, ri)
+		case r.cfg.now().Sub(s.Stats().Established) > ssu2IntroducersCheck:
+			again = append(again, ri)
 		}
 	}
-	rand.Shuffle(len(cands), func(i, j int) { cands[i], cands[j] = cands[j], cands[i] })
+	for _, l := range [][]*data.RouterInfo{fresh, again} {
+		rand.Shuffle(len(l), func(i, j int) { l[i], l[j] = l[j], l[i] })
+	}
+	cands := append(fresh, again...)
 	for _, ri := range cands[:min(n, len(cands))] {
 		dctx, cancel := context.WithTimeout(ctx, ssu2IntroducerDial)
 		_, err := t.Dial(dctx, ri)
