@@ -103,6 +103,9 @@ func destinations(tunnels []config.Tunnel) ([]router.DestinationConfig, error) {
 		if err := udpTunnel(&t, &dc); err != nil {
 			return nil, err
 		}
+		if err := tcpTunnel(&t, &dc); err != nil {
+			return nil, err
+		}
 		out = append(out, dc)
 	}
 	return out, nil

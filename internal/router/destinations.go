@@ -14,6 +14,7 @@ import (
 	"github.com/veil-i2p/veil/internal/i2ptunnel"
 	"github.com/veil-i2p/veil/internal/keyfile"
 	"github.com/veil-i2p/veil/internal/netdb"
+	"github.com/veil-i2p/veil/internal/streaming"
 	"github.com/veil-i2p/veil/internal/tunnel"
 )
 
@@ -39,6 +40,12 @@ type DestinationConfig struct {
 	// udpserver tunnel on this destination (udptunnels.go).
 	UDPClient *i2ptunnel.UDPClientConfig
 	UDPServer *i2ptunnel.UDPServerConfig
+	// Streaming are the destination's streaming options (nil: the
+	// defaults); TCPClient or TCPServer, if set, is the section's client,
+	// or server/http/irc, tunnel (streams.go).
+	Streaming *streaming.Options
+	TCPClient *i2ptunnel.ClientConfig
+	TCPServer *i2ptunnel.ServerConfig
 }
 
 // destinationEvery is how often destinations check their LeaseSet.

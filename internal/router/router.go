@@ -36,6 +36,7 @@ type Router struct {
 	exploratory *tunnel.Pool          // set by Run
 	dests       []*namedDestination   // set by Run
 	udpTunnels  []udpTunnel           // set by runUDPTunnels
+	tcpTunnels  []tcpTunnel           // set by runStreams
 	nd          *netdbGlue            // set by Run (netdb.go)
 }
 

@@ -18,6 +18,7 @@ type Status struct {
 	Tunnels      TunnelsStatus       `json:"tunnels"`
 	Destinations []DestinationStatus `json:"destinations"`
 	UDPTunnels   []UDPTunnelStatus   `json:"udp_tunnels"`
+	TCPTunnels   []TCPTunnelStatus   `json:"tcp_tunnels"`
 }
 
 // DestinationStatus is one local destination.
@@ -181,6 +182,7 @@ func (r *Router) Status() Status {
 		st.Destinations = append(st.Destinations, ds)
 	}
 	st.UDPTunnels = append([]UDPTunnelStatus{}, r.udpTunnelStatus()...)
+	st.TCPTunnels = append([]TCPTunnelStatus{}, r.tcpTunnelStatus()...)
 	if transit != nil {
 		st.Tunnels.Transit = transit.Len()
 		c := transit.Counters()
