@@ -42,6 +42,7 @@ type Manager struct {
 	listeners map[uint16]*Listener
 	early     map[uint32]*earlyPackets // before their SYN, by the peer's stream ID
 	pings     map[uint32]chan []byte
+	tcb       map[data.Hash]*tcbEntry // tcb.go
 	limits    *limits
 	closed    bool
 }
@@ -89,7 +90,8 @@ func New(cfg Config) (*Manager, error) {
 	}
 	m := &Manager{id: id, net: cfg.Net, opts: opts, log: cfg.Log, ctrl: make(chan ctrlPacket, ctrlQueue),
 		conns: make(map[uint32]*Conn), incoming: make(map[uint32]*Conn), listeners: make(map[uint16]*Listener),
-		early: make(map[uint32]*earlyPackets), pings: make(map[uint32]chan []byte), limits: newLimits(&opts)}
+		early: make(map[uint32]*earlyPackets), pings: make(map[uint32]chan []byte), tcb: make(map[data.Hash]*tcbEntry),
+		limits: newLimits(&opts)}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.wg.Add(1)
 	go m.sendControl()
@@ -172,7 +174,9 @@ func (m *Manager) DialPorts(ctx context.Context, to data.Hash, srcPort, dstPort 
 		m.mu.Unlock()
 		return nil, &net.OpError{Op: "dial", Net: "i2p", Addr: remote, Err: err}
 	}
-	c := newConn(m, true, m.newIDLocked(), Addr{Hash: m.id.hash, Port: srcPort}, remote, time.Now())
+	now := time.Now()
+	c := newConn(m, true, m.newIDLocked(), Addr{Hash: m.id.hash, Port: srcPort}, remote, now)
+	m.loadSharedLocked(c, now)
 	m.conns[c.recvID] = c
 	m.wg.Add(1)
 	go c.run()
@@ -229,6 +233,7 @@ func (m *Manager) remove(c *Conn) {
 	}
 	c.mu.Lock()
 	peerID := c.sendID
+	m.shareLocked(c, time.Now())
 	c.mu.Unlock()
 	if !c.outbound && m.incoming[peerID] == c {
 		delete(m.incoming, peerID)

@@ -60,7 +60,7 @@ func (m *Manager) syn(p *Packet, in Inbound, now time.Time) {
 	if !m.limits.permitted(peer) {
 		m.mu.Unlock()
 		m.count(&m.stats.Refused)
-		m.log.Info("streaming: connection refused by the access list", "from", peer.B32())
+		m.logRefusal("streaming: connection refused by the access list", "from", peer.B32())
 		return
 	}
 	reason, action, throttled := "", m.opts.LimitAction, false
@@ -81,6 +81,7 @@ func (m *Manager) syn(p *Packet, in Inbound, now time.Time) {
 		c = newConn(m, false, m.newIDLocked(), Addr{Hash: m.id.hash, Port: in.DstPort}, Addr{Hash: peer, Port: in.SrcPort}, now)
 		c.sendID, c.remoteDest, c.verifier, c.haveRemote, c.sender = p.RecvStreamID, p.From, v, true, in.Sender
 		c.mtu = negotiateMTU(c.mtu, p)
+		m.loadSharedLocked(c, now)
 		c.inbox = append(c.inbox, inPacket{p: p, verified: true, sender: in.Sender})
 		if e := m.early[p.RecvStreamID]; e != nil {
 			c.inbox = append(c.inbox, e.pkts...)
@@ -97,7 +98,7 @@ func (m *Manager) syn(p *Packet, in Inbound, now time.Time) {
 		} else {
 			m.count(&m.stats.Refused)
 		}
-		m.log.Info("streaming: connection refused", "from", peer.B32(), "port", in.DstPort, "reason", reason, "action", action)
+		m.logRefusal("streaming: connection refused", "from", peer.B32(), "port", in.DstPort, "reason", reason, "action", action)
 		m.refuse(p, in, action)
 		return
 	}
@@ -106,6 +107,13 @@ func (m *Manager) syn(p *Packet, in Inbound, now time.Time) {
 	m.wg.Add(1)
 	go c.run()
 	m.mu.Unlock()
+}
+
+// logRefusal logs a refused connection unless DisableRejectLogging.
+func (m *Manager) logRefusal(msg string, args ...any) {
+	if !m.opts.DisableRejectLogging {
+		m.log.Info(msg, args...)
+	}
 }
 
 // refuse answers a refused SYN: nothing ("drop"), a RESET ("reset"), or

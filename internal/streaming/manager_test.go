@@ -335,3 +335,30 @@ func TestParseOptions(t *testing.T) {
 		}
 	}
 }
+
+// A second connection to the same peer starts from the first one's RTT
+// and window (control block sharing), not from the initial RTO.
+func TestControlBlockSharing(t *testing.T) {
+	n := newFakeNet(20*time.Millisecond, 0, 0)
+	a, b := pair(t, n, nil)
+	l, _ := b.Listen(0)
+	serve(t, l, echo)
+	c := dial(t, a, b, 1)
+	roundTrip(t, c, 100<<10)
+	c.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for a.Conns() > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	a.mu.Lock()
+	e := a.tcb[b.Addr().Hash]
+	a.mu.Unlock()
+	if e == nil || e.srtt < 30*time.Millisecond || e.window < 6 {
+		t.Fatalf("shared %+v", e)
+	}
+	c2 := dial(t, a, b, 1)
+	defer c2.Close()
+	if s := c2.Stats(); s.RTO >= testOptions().InitialRTO && s.SRTT == 0 {
+		t.Errorf("second connection starts cold: %+v", s)
+	}
+}

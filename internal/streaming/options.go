@@ -67,6 +67,9 @@ type Options struct {
 	LimitAction string
 	// AnswerPings answers ECHO packets (i2p.streaming.answerPings).
 	AnswerPings bool
+	// DisableRejectLogging keeps refused connections out of the log
+	// (i2p.streaming.disableRejectLogging).
+	DisableRejectLogging bool
 	// AccessList, with EnableAccessList, lets only these peers connect;
 	// with EnableBlackList, refuses them (i2cp.accessList,
 	// i2cp.enableAccessList, i2cp.enableBlackList). Blacklist refuses its
@@ -147,9 +150,10 @@ func ParseOptions(m map[string]string) (Options, error) {
 		"i2p.streaming.writeTimeout":      &o.WriteTimeout,
 	}
 	bools := map[string]*bool{
-		"i2p.streaming.answerPings": &o.AnswerPings,
-		"i2cp.enableAccessList":     &o.EnableAccessList,
-		"i2cp.enableBlackList":      &o.EnableBlackList,
+		"i2p.streaming.answerPings":          &o.AnswerPings,
+		"i2p.streaming.disableRejectLogging": &o.DisableRejectLogging,
+		"i2cp.enableAccessList":              &o.EnableAccessList,
+		"i2cp.enableBlackList":               &o.EnableBlackList,
 	}
 	for k, v := range m {
 		v = strings.TrimSpace(v)
