@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -315,14 +316,25 @@ func logI2pdLeaseSets(t *testing.T, m *mixedNet, cases []*dgCase) {
 
 // onFloodfill reports whether an i2pd floodfill holds the LeaseSet of
 // the destination of k.
-func onFloodfill(m *mixedNet, k *keyfile.PrivateKeys) bool {
+func onFloodfill(m *mixedNet, k *keyfile.PrivateKeys) bool { return floodfillStoreType(m, k) != 0 }
+
+// floodfillStoreType is the store type (1 LeaseSet, 3 LeaseSet2) of the
+// LeaseSet of k's destination that an i2pd floodfill holds, from its
+// console's leasesets page; 0: none holds it.
+func floodfillStoreType(m *mixedNet, k *keyfile.PrivateKeys) int {
 	addr := strings.TrimSuffix(b32(k), ".b32.i2p")
 	for _, r := range m.I2pd[:2] {
-		if page, err := r.ConsoleGet("/?page=leasesets"); err == nil && strings.Contains(page, addr) {
-			return true
+		page, err := r.ConsoleGet("/?page=leasesets")
+		i := strings.Index(page, addr+"</label>")
+		if err != nil || i < 0 {
+			continue
+		}
+		_, rest, _ := strings.Cut(page[i:], "Store type:</b> ")
+		if n, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(rest, "<", 2)[0])); err == nil {
+			return n
 		}
 	}
-	return false
+	return 0
 }
 
 // openSAMPublished opens case c's SAM RAW session and waits until its
@@ -393,4 +405,13 @@ func waitI2pdServers(t *testing.T, m *mixedNet, cases []*dgCase) {
 		}
 	}
 	t.Logf("i2pd udpservers' LeaseSets on a floodfill after %v", since(t0))
+	for _, c := range cases {
+		want := 3
+		if c.serverLS != "" {
+			want = 1
+		}
+		if got := floodfillStoreType(m, c.server); got != want {
+			t.Errorf("%s: i2pd's udpserver LeaseSet is of store type %d, want %d", c.name, got, want)
+		}
+	}
 }
