@@ -70,6 +70,7 @@ type elsVeilDest struct {
 //     the tunnel's b32. Without a key (through "psk") or with a key i2pd
 //     does not list (through "dhx"), "hdh" and "hpsk" do not resolve.
 func TestEncryptedLeaseSetI2pd(t *testing.T) {
+	inParallel(t)
 	t0 := time.Now()
 	key := func() []byte {
 		k := make([]byte, 32)

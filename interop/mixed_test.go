@@ -4,6 +4,7 @@ package interop
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -195,5 +196,16 @@ func (m *mixedNet) waitVeilTunnels(t *testing.T, in, out int, wait time.Duration
 			t.Fatalf("veil has no %d+%d tunnels after %v: %+v (err %v)\n%s", in, out, wait, st, err, m.Veil.logSummary(30))
 		}
 		time.Sleep(2 * time.Second)
+	}
+}
+
+// inParallel lets a test that mostly waits (soaks, tunnel builds, LeaseSet
+// publication) run beside the others of its kind: each has its own
+// namespaces, routers and folders, and ./test runs interop with
+// -parallel. Tests that time things against i2pd stay serial.
+// VEIL_INTEROP_SERIAL=1 runs every test alone, for timing each.
+func inParallel(t *testing.T) {
+	if os.Getenv("VEIL_INTEROP_SERIAL") != "1" {
+		t.Parallel()
 	}
 }

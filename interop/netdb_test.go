@@ -93,6 +93,7 @@ type veilNetDBCounters struct {
 // Evidence: veil's counters (`veil status --json`), veil's lookup
 // endpoint, i2pd's logs, and the stream. Root and i2pd are required.
 func TestNetDbI2pd(t *testing.T) {
+	inParallel(t)
 	i2pdtest.Require(t)
 	veil(t)
 	t0 := time.Now()

@@ -78,6 +78,7 @@ const (
 // VEIL_REQUIRE_I2PD=1). Every process is stopped by its PID and every
 // namespace deleted in t.Cleanup.
 func TestNTCP2PrivateNetwork(t *testing.T) {
+	inParallel(t)
 	i2pdtest.Require(t)
 	veil(t)
 	soak := ntcp2Soak(t)

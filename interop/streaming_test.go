@@ -34,6 +34,7 @@ const (
 //
 // and the SHA-256 of each matches.
 func TestStreamingI2pd(t *testing.T) {
+	inParallel(t)
 	size := streamFileDef
 	if v := os.Getenv(streamFileEnv); v != "" {
 		if _, err := fmt.Sscan(v, &size); err != nil || size < 1 || size > 1024 {

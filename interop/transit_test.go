@@ -4,6 +4,7 @@ package interop
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -304,8 +305,13 @@ func procCPU(t *testing.T, pid int, tick time.Duration) time.Duration {
 	return time.Duration(utime+stime) * tick
 }
 
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
+// median of v (the upper one of an even count; zero for none).
+func median[T cmp.Ordered](v []T) T {
+	if len(v) == 0 {
+		var zero T
+		return zero
+	}
+	s := slices.Clone(v)
 	slices.Sort(s)
 	return s[len(s)/2]
 }

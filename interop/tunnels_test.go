@@ -30,6 +30,7 @@ const (
 // for the issue) veil always has established tunnels both ways and
 // replaces them before they expire.
 func TestTunnelsI2pd(t *testing.T) {
+	inParallel(t)
 	soak := envDuration(t, tunnelsSoakEnv, tunnelsSoakDef, tunnelsSoakMax, 6*time.Minute)
 	t0 := time.Now()
 	// One server tunnel, so veil hosts a destination and publishes its
