@@ -38,8 +38,10 @@ type Conn struct {
 	// wake is closed (and replaced) whenever state changes that Read,
 	// Write or Dial may wait for.
 	wake chan struct{}
-	// inbox holds packets for run, dropped past inboxCap.
-	inbox []inPacket
+	// inbox holds packets for run, dropped past inboxCap packets or
+	// inboxBytes bytes.
+	inbox      []inPacket
+	inboxBytes int
 
 	sendID     uint32 // the peer's stream ID; 0 until its SYN (reply)
 	remoteDest data.Destination
@@ -74,8 +76,12 @@ type inPacket struct {
 }
 
 // inboxCap bounds the packets queued for one connection: more than a
-// full window of data and its acks.
-const inboxCap = 2*maxWindowCap + 16
+// full window of data and its acks; maxInboxBytes bounds their bytes
+// (packets may be up to 64 KiB).
+const (
+	inboxCap      = 2*maxWindowCap + 16
+	maxInboxBytes = 2 << 20
+)
 
 func newConn(m *Manager, outbound bool, recvID uint32, local, remote Addr, now time.Time) *Conn {
 	c := &Conn{m: m, outbound: outbound, recvID: recvID, local: local, remote: remote,
@@ -103,10 +109,12 @@ func (c *Conn) broadcastLocked() {
 
 // enqueue hands a received packet to run.
 func (c *Conn) enqueue(in inPacket) bool {
+	n := len(in.p.raw)
 	c.mu.Lock()
-	ok := len(c.inbox) < inboxCap && !c.finished
+	ok := len(c.inbox) < inboxCap && c.inboxBytes+n <= maxInboxBytes && !c.finished
 	if ok {
 		c.inbox = append(c.inbox, in)
+		c.inboxBytes += n
 	}
 	c.mu.Unlock()
 	if ok {

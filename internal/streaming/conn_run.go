@@ -81,7 +81,7 @@ func (c *Conn) stepLocked(now time.Time) ([][]byte, time.Time) {
 		c.receiveLocked(in, now)
 	}
 	clear(c.inbox)
-	c.inbox = c.inbox[:0]
+	c.inbox, c.inboxBytes = c.inbox[:0], 0
 	c.timersLocked(now)
 	if c.err != nil {
 		var out [][]byte

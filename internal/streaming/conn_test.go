@@ -9,8 +9,11 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/veil-i2p/veil/internal/data"
 )
 
 // serve accepts connections on l and answers each with f until l closes.
@@ -206,33 +209,41 @@ func TestDialTimeout(t *testing.T) {
 	}
 }
 
-func TestResetAfterClose(t *testing.T) {
-	n := newFakeNet(10*time.Millisecond, 0, 0)
-	a, b := pair(t, n, nil)
+// acceptedPair is a connection from a to b and b's end of it, which the
+// server holds open for two seconds.
+func acceptedPair(t *testing.T, n *fakeNet) (a, b *Manager, c *Conn, s net.Conn) {
+	a, b = pair(t, n, nil)
 	l, _ := b.Listen(0)
 	accepted := make(chan net.Conn, 1)
 	serve(t, l, func(c net.Conn) {
 		accepted <- c
-		time.Sleep(time.Second)
+		time.Sleep(2 * time.Second)
 	})
-	c := dial(t, a, b, 1)
-	s := <-accepted
-	c.Close()
-	// Data after our Close is answered with a RESET: the server's writes
-	// fail.
+	c = dial(t, a, b, 1)
+	return a, b, c, <-accepted
+}
+
+// writeUntilReset writes to w until a write fails with ErrReset.
+func writeUntilReset(t *testing.T, w net.Conn) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if _, err := s.Write([]byte("late")); err != nil {
-			if !errors.Is(err, ErrReset) {
-				t.Fatalf("write to a closed peer: %v", err)
-			}
-			break
+		_, err := w.Write([]byte("late"))
+		if errors.Is(err, ErrReset) {
+			return
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("no RESET")
+		if err != nil || time.Now().After(deadline) {
+			t.Fatalf("write to a closed peer: %v", err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+func TestResetAfterClose(t *testing.T) {
+	_, _, c, s := acceptedPair(t, newFakeNet(10*time.Millisecond, 0, 0))
+	c.Close()
+	// Data after our Close is answered with a RESET: the server's writes
+	// fail.
+	writeUntilReset(t, s)
 }
 
 func TestPeerGone(t *testing.T) {
@@ -306,5 +317,26 @@ func TestChoke(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("transfer did not finish after unchoke")
+	}
+}
+
+// A RESET that is lost is sent again when the peer's packets keep coming
+// for the ended stream.
+func TestResetRepeatedForDeadStream(t *testing.T) {
+	n := newFakeNet(5*time.Millisecond, 0, 0)
+	_, b, c, s := acceptedPair(t, n)
+	defer c.Close()
+	var dropped sync.Once
+	n.setDrop(func(from, _ data.Hash, p *Packet) bool {
+		first := false
+		if from == b.Addr().Hash && p.Has(FlagReset) {
+			dropped.Do(func() { first = true })
+		}
+		return first
+	})
+	s.Close()
+	writeUntilReset(t, c)
+	if d := b.Counters(); d.Unknown != 0 {
+		t.Errorf("counters %+v", d)
 	}
 }

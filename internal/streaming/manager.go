@@ -43,6 +43,7 @@ type Manager struct {
 	early     map[uint32]*earlyPackets // before their SYN, by the peer's stream ID
 	pings     map[uint32]chan []byte
 	tcb       map[data.Hash]*tcbEntry // tcb.go
+	dead      map[uint32]*deadConn    // dead.go
 	limits    *limits
 	closed    bool
 }
@@ -90,7 +91,7 @@ func New(cfg Config) (*Manager, error) {
 	}
 	m := &Manager{id: id, net: cfg.Net, opts: opts, log: cfg.Log, ctrl: make(chan ctrlPacket, ctrlQueue),
 		conns: make(map[uint32]*Conn), incoming: make(map[uint32]*Conn), listeners: make(map[uint16]*Listener),
-		early: make(map[uint32]*earlyPackets), pings: make(map[uint32]chan []byte), tcb: make(map[data.Hash]*tcbEntry),
+		early: make(map[uint32]*earlyPackets), pings: make(map[uint32]chan []byte), tcb: make(map[data.Hash]*tcbEntry), dead: make(map[uint32]*deadConn),
 		limits: newLimits(&opts)}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.wg.Add(1)
@@ -233,7 +234,9 @@ func (m *Manager) remove(c *Conn) {
 	}
 	c.mu.Lock()
 	peerID := c.sendID
-	m.shareLocked(c, time.Now())
+	now := time.Now()
+	m.shareLocked(c, now)
+	m.buryLocked(c, now)
 	c.mu.Unlock()
 	if !c.outbound && m.incoming[peerID] == c {
 		delete(m.incoming, peerID)
@@ -271,6 +274,10 @@ func (m *Manager) HandlePacket(in Inbound) {
 	switch {
 	case p.SendStreamID != 0:
 		c = m.conns[p.SendStreamID]
+		if c == nil && m.resetDeadLocked(p.SendStreamID, p, now) {
+			m.mu.Unlock()
+			return
+		}
 	case m.incoming[p.RecvStreamID] != nil:
 		c = m.incoming[p.RecvStreamID]
 	case p.Has(FlagSynchronize):
@@ -293,8 +300,8 @@ func (m *Manager) HandlePacket(in Inbound) {
 // keepEarlyLocked queues a packet that came before its stream's SYN.
 func (m *Manager) keepEarlyLocked(in inPacket, now time.Time) {
 	p := in.p
-	if p.RecvStreamID == 0 || p.Seq == 0 || p.Seq > 2*maxEarlyPackets {
-		return
+	if p.RecvStreamID == 0 || p.Seq == 0 || p.Seq > 2*maxEarlyPackets || len(p.Payload) > maxMTU {
+		return // not a packet of a SYN's first window
 	}
 	e := m.early[p.RecvStreamID]
 	if e == nil {

@@ -62,7 +62,10 @@ func (m *Manager) expireTCBLocked(now time.Time) {
 }
 
 // loadSharedLocked starts c from what the last connection to its peer
-// learned, if it is recent. The caller holds m.mu; c is not running yet.
+// learned, if it is recent. The window is shared out among the
+// connections already open to the peer, so that a hundred opening at once
+// do not each start with the window one connection had. The caller holds
+// m.mu; c is not running yet.
 func (m *Manager) loadSharedLocked(c *Conn, now time.Time) {
 	e, ok := m.tcb[c.remote.Hash]
 	if !ok || now.Sub(e.updated) > tcbExpire {
@@ -71,5 +74,11 @@ func (m *Manager) loadSharedLocked(c *Conn, now time.Time) {
 	r := &c.snd.rtt
 	r.srtt, r.rttvar, r.min, r.sampled = e.srtt, e.rttvar, e.srtt, true
 	r.rto = min(max(r.srtt+max(rttGranularity, 4*r.rttvar), r.floor), maxRTO)
-	c.snd.win.cwnd = max(c.snd.win.cwnd, min(e.window, c.snd.win.max))
+	open := 1
+	for _, o := range m.conns {
+		if o.remote.Hash == c.remote.Hash {
+			open++
+		}
+	}
+	c.snd.win.cwnd = max(c.snd.win.cwnd, min(e.window/float64(open), c.snd.win.max))
 }
