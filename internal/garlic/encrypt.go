@@ -292,8 +292,14 @@ func (e *Engine) sealNS(now time.Time, t crypto.EncType, key [32]byte, blocks []
 	hs := &aliceHS{peer: p, typ: t, sec: sec, nsr: nsr, created: now}
 	nsr.hs = hs
 	if len(p.alice) >= e.limits.PendingNS {
-		e.releaseLocked(p.alice[0].nsr)
-		p.alice = append(p.alice[:0], p.alice[1:]...)
+		// Keep the first New Session and drop the oldest after it: i2pd
+		// 2.45 answers, for two minutes, only the session of the first
+		// NS it got from a key (a later one does not replace it), so in
+		// a one-way flow of many NS its replies are for that one; Java
+		// answers each NS, the newest of which stay.
+		drop := min(1, len(p.alice)-1)
+		e.releaseLocked(p.alice[drop].nsr)
+		p.alice = append(p.alice[:drop], p.alice[drop+1:]...)
 	}
 	p.alice = append(p.alice, hs)
 	e.extendLocked(nsr, nsrTagsMin, p)

@@ -254,6 +254,37 @@ func TestMultipleNS(t *testing.T) {
 	}
 }
 
+// TestManyNS: past PendingNS New Sessions without a reply, the first is
+// kept (i2pd answers only it for two minutes) as well as the newest
+// (Java answers each).
+func TestManyNS(t *testing.T) {
+	for _, answered := range []int{0, 19} {
+		a, b := newNode(t), newNode(t)
+		var ns [][]byte
+		for i := range 20 {
+			s, err := a.e.Encrypt(t0, b.remote, dataClove(fmt.Sprint("ns", i)))
+			if err != nil || s.Kind != KindNewSession {
+				t.Fatalf("%v %v", s.Kind, err)
+			}
+			ns = append(ns, s.Body)
+		}
+		if info, _ := a.e.Session(b.key()); info.PendingNS != 8 {
+			t.Fatalf("%d pending", info.PendingNS)
+		}
+		// Bob took one NS only, and answers it.
+		if _, err := b.e.Decrypt(t0, ns[answered]); err != nil {
+			t.Fatal(err)
+		}
+		nsr, err := b.e.Encrypt(t0, a.remote, dataClove("reply"))
+		if err != nil || nsr.Kind != KindNewSessionReply {
+			t.Fatalf("%v %v", nsr.Kind, err)
+		}
+		if _, err := a.e.Decrypt(t0, nsr.Body); err != nil {
+			t.Fatalf("reply to NS %d: %v", answered, err)
+		}
+	}
+}
+
 // TestReplyLimit: Bob sends at most Replies NSRs per NS, then waits.
 func TestReplyLimit(t *testing.T) {
 	a, b := newNode(t), newNodeCfg(t, Config{Limits: Limits{Replies: 2}})
