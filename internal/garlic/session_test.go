@@ -219,14 +219,7 @@ func TestTermination(t *testing.T) {
 // session Alice's first ES names.
 func TestMultipleNS(t *testing.T) {
 	a, b := newNode(t), newNode(t)
-	var ns [][]byte
-	for i := range 3 {
-		s, err := a.e.Encrypt(t0, b.remote, dataClove(fmt.Sprint("ns", i)))
-		if err != nil || s.Kind != KindNewSession {
-			t.Fatalf("%v %v", s.Kind, err)
-		}
-		ns = append(ns, s.Body)
-	}
+	ns := newSessions(t, a, b, 3)
 	for _, body := range ns {
 		if _, err := b.e.Decrypt(t0, body); err != nil {
 			t.Fatal(err)
@@ -260,14 +253,7 @@ func TestMultipleNS(t *testing.T) {
 func TestManyNS(t *testing.T) {
 	for _, answered := range []int{0, 19} {
 		a, b := newNode(t), newNode(t)
-		var ns [][]byte
-		for i := range 20 {
-			s, err := a.e.Encrypt(t0, b.remote, dataClove(fmt.Sprint("ns", i)))
-			if err != nil || s.Kind != KindNewSession {
-				t.Fatalf("%v %v", s.Kind, err)
-			}
-			ns = append(ns, s.Body)
-		}
+		ns := newSessions(t, a, b, 20)
 		if info, _ := a.e.Session(b.key()); info.PendingNS != 8 {
 			t.Fatalf("%d pending", info.PendingNS)
 		}
@@ -283,6 +269,21 @@ func TestManyNS(t *testing.T) {
 			t.Fatalf("reply to NS %d: %v", answered, err)
 		}
 	}
+}
+
+// newSessions has a send n messages to b before any reply: n New
+// Sessions.
+func newSessions(t *testing.T, a, b *node, n int) [][]byte {
+	t.Helper()
+	var ns [][]byte
+	for i := range n {
+		s, err := a.e.Encrypt(t0, b.remote, dataClove(fmt.Sprint("ns", i)))
+		if err != nil || s.Kind != KindNewSession {
+			t.Fatalf("%v %v", s.Kind, err)
+		}
+		ns = append(ns, s.Body)
+	}
+	return ns
 }
 
 // TestReplyLimit: Bob sends at most Replies NSRs per NS, then waits.
