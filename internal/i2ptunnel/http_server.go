@@ -35,15 +35,13 @@ type httpServerConn struct {
 	started bool // Read runs on one goroutine: no lock
 	pending []byte
 	err     error
-
-	mu       sync.Mutex // Write, CloseWrite and Close may race at the end
-	resp     []byte     // response header so far
-	respDone bool
+	out     *headerFilter
 }
 
 func newHTTPServerConn(stream net.Conn, from data.KeysAndCert, known bool, host string) *httpServerConn {
 	return &httpServerConn{Conn: stream, r: bufio.NewReaderSize(stream, 4096),
-		rewrite: func(r *bufio.Reader) ([]byte, error) { return rewriteRequest(r, from, known, host) }}
+		rewrite: func(r *bufio.Reader) ([]byte, error) { return rewriteRequest(r, from, known, host) },
+		out:     &headerFilter{conn: stream, filter: filterResponse}}
 }
 
 func (c *httpServerConn) Read(p []byte) (int, error) {
@@ -62,57 +60,76 @@ func (c *httpServerConn) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-func (c *httpServerConn) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.respDone {
-		return c.Conn.Write(p)
+func (c *httpServerConn) Write(p []byte) (int, error) { return c.out.Write(p) }
+func (c *httpServerConn) CloseWrite() error           { return c.out.CloseWrite() }
+func (c *httpServerConn) Close() error                { return c.out.Close() }
+
+// headerFilter is the write side of a connection whose first HTTP
+// header (a response) is held back until it is whole, then written as
+// filter rewrites it (hdr ends with its last line's CRLF); what follows
+// passes as it is, and so does a header longer than maxHTTPHeader.
+type headerFilter struct {
+	conn   net.Conn
+	filter func(hdr []byte) []byte
+
+	mu   sync.Mutex // Write, CloseWrite and Close may race at the end
+	buf  []byte     // the header so far
+	done bool
+}
+
+func (h *headerFilter) Write(p []byte) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.done {
+		return h.conn.Write(p)
 	}
-	c.resp = append(c.resp, p...)
-	end := bytes.Index(c.resp, []byte("\r\n\r\n"))
+	h.buf = append(h.buf, p...)
+	end := bytes.Index(h.buf, []byte("\r\n\r\n"))
 	switch {
 	case end >= 0:
-		out := filterResponse(c.resp[:end+2])
-		out = append(out, c.resp[end+2:]...)
-		c.resp, c.respDone = nil, true
-		if _, err := c.Conn.Write(out); err != nil {
+		out := h.filter(h.buf[:end+2])
+		out = append(out, h.buf[end+2:]...)
+		h.buf, h.done = nil, true
+		if _, err := h.conn.Write(out); err != nil {
 			return 0, err
 		}
-	case len(c.resp) > maxHTTPHeader:
-		if err := c.flushLocked(); err != nil {
+	case len(h.buf) > maxHTTPHeader:
+		if err := h.flushLocked(); err != nil {
 			return 0, err
 		}
 	}
 	return len(p), nil
 }
 
-// flushLocked sends what is held of a response header as it is.
-func (c *httpServerConn) flushLocked() error {
-	c.respDone = true
-	b := c.resp
-	c.resp = nil
+// flushLocked sends what is held of a header as it is.
+func (h *headerFilter) flushLocked() error {
+	h.done = true
+	b := h.buf
+	h.buf = nil
 	if len(b) == 0 {
 		return nil
 	}
-	_, err := c.Conn.Write(b)
+	_, err := h.conn.Write(b)
 	return err
 }
 
-func (c *httpServerConn) CloseWrite() error {
-	c.mu.Lock()
-	err := c.flushLocked()
-	c.mu.Unlock()
-	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok && err == nil {
+// CloseWrite flushes and half-closes the connection.
+func (h *headerFilter) CloseWrite() error {
+	h.mu.Lock()
+	err := h.flushLocked()
+	h.mu.Unlock()
+	if cw, ok := h.conn.(interface{ CloseWrite() error }); ok && err == nil {
 		return cw.CloseWrite()
 	}
 	return errors.Join(err, errNoHalfClose)
 }
 
-func (c *httpServerConn) Close() error {
-	c.mu.Lock()
-	c.flushLocked()
-	c.mu.Unlock()
-	return c.Conn.Close()
+// Close flushes and closes the connection.
+func (h *headerFilter) Close() error {
+	h.mu.Lock()
+	h.flushLocked()
+	h.mu.Unlock()
+	return h.conn.Close()
 }
 
 // errNoHalfClose: the stream under a wrapper cannot close one direction.

@@ -51,19 +51,27 @@ type Client struct {
 
 // NewClient returns a client tunnel that opens its streams on s.
 func NewClient(cfg ClientConfig, s Streams, r Resolver, log *slog.Logger) *Client {
-	if cfg.Address == "" {
-		cfg.Address = "127.0.0.1"
+	log = localDefaults(&cfg.Address, &cfg.ConnectTimeout, &cfg.MaxConns, log)
+	return &Client{cfg: cfg, streams: s, resolve: r, log: log.With("tunnel", cfg.Name)}
+}
+
+// localDefaults fills in what a tunnel with a local port (client, HTTP
+// proxy) leaves zero: 127.0.0.1, DefaultConnectTimeout, DefaultMaxConns
+// and a logger.
+func localDefaults(addr *string, timeout *time.Duration, maxConns *int, log *slog.Logger) *slog.Logger {
+	if *addr == "" {
+		*addr = "127.0.0.1"
 	}
-	if cfg.ConnectTimeout <= 0 {
-		cfg.ConnectTimeout = DefaultConnectTimeout
+	if *timeout <= 0 {
+		*timeout = DefaultConnectTimeout
 	}
-	if cfg.MaxConns <= 0 {
-		cfg.MaxConns = DefaultMaxConns
+	if *maxConns <= 0 {
+		*maxConns = DefaultMaxConns
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Client{cfg: cfg, streams: s, resolve: r, log: log.With("tunnel", cfg.Name)}
+	return log
 }
 
 // Listen opens the tunnel's local port.
