@@ -46,6 +46,9 @@ type DestinationConfig struct {
 	Streaming *streaming.Options
 	TCPClient *i2ptunnel.ClientConfig
 	TCPServer *i2ptunnel.ServerConfig
+	// HTTPProxy, if set, is an HTTP proxy on this destination
+	// (httpproxy.go).
+	HTTPProxy *i2ptunnel.HTTPProxyConfig
 }
 
 // destinationEvery is how often destinations check their LeaseSet.

@@ -23,7 +23,7 @@ type tcpTunnel struct {
 // TCPTunnelStatus is one TCP tunnel in `veil status --json`.
 type TCPTunnelStatus struct {
 	Name        string `json:"name"`
-	Type        string `json:"type"`        // client, server, http or irc
+	Type        string `json:"type"`        // client, server, http, irc or httpproxy
 	Destination string `json:"destination"` // the local destination's ….b32.i2p
 	// Listen is a client tunnel's local address, or a server tunnel's
 	// streaming port ("…b32.i2p:port"; port 0: any).
@@ -103,6 +103,8 @@ func (r *Router) startTCPTunnel(sec DestinationConfig, m *streaming.Manager) (tc
 		}
 		return tcpTunnel{name: sec.Name, typ: typ, listen: ln.Addr().String()},
 			func(ctx context.Context) { s.Serve(ctx, ln) }, nil
+	case sec.HTTPProxy != nil:
+		return r.startHTTPProxy(sec, m)
 	}
 	return tcpTunnel{}, nil, nil
 }
