@@ -44,6 +44,7 @@ func (c *Conn) run() {
 		c.transmit(ctx, out)
 		if fin {
 			c.m.remove(c)
+			c.logEnd()
 			return
 		}
 		timer.Reset(max(time.Until(next), 0))
@@ -60,6 +61,17 @@ func (c *Conn) run() {
 			defer cancel()
 		}
 	}
+}
+
+// logEnd logs how the connection went.
+func (c *Conn) logEnd() {
+	st := c.Stats()
+	c.mu.Lock()
+	err := c.err
+	c.mu.Unlock()
+	c.m.log.Debug("streaming: connection ended", "remote", c.remote.String(), "outbound", c.outbound, "err", err,
+		"sent", st.Sent, "resent", st.Resent, "timeouts", st.Timeouts, "fast", st.Fast, "probes", st.Probes,
+		"received", st.Received, "dup", st.Dup, "srtt", st.SRTT, "window", st.Window, "mtu", st.MTU)
 }
 
 // transmit sends packets to the peer.
@@ -173,11 +185,13 @@ func (c *Conn) nextLocked(now time.Time) time.Time {
 	if len(s.buf) > 0 && s.flushAt.After(now) {
 		at(s.flushAt)
 	}
-	rto := s.rtt.timeout()
+	if (len(s.buf) > 0 || c.closeWanted) && s.paceAt.After(now) {
+		at(s.paceAt)
+	}
 	for _, sp := range s.unacked {
-		at(sp.last.Add(rto))
-		if sp.nacks >= fastRetransmitNACKs {
-			at(sp.last.Add(s.reorderWait()))
+		at(s.dueAt(sp))
+		if t, ok := s.fastDue(sp); ok {
+			at(t)
 		}
 	}
 	if t, ok := c.probeAtLocked(); ok {

@@ -41,6 +41,7 @@ type sendState struct {
 	repeated  bool      // the last RTO got no ack since
 	probed    bool      // the tail-loss probe of this flight went out
 	lastNew   time.Time // when the last new packet went out
+	paceAt    time.Time // no new packet before this (pacing)
 	reorder   int       // quarters of SRTT a NACKed packet may be late: 1 to 4
 
 	sent, resent           uint64
@@ -53,8 +54,33 @@ type sentPacket struct {
 	flags       Flags // SYN, CLOSE, or none
 	first, last time.Time
 	sends       int // transmissions, for Karn's rule
-	strikes     int // retransmissions while not choked, against MaxResends
+	timeouts    int // RTO retransmissions while not choked, against MaxResends
+	fasts       int // fast retransmissions
 	nacks       int // NACKs since the last transmission
+}
+
+// maxFastRetransmits bounds the fast retransmissions of one packet; the
+// RTO, which backs off, takes over after them.
+const maxFastRetransmits = 3
+
+// dueAt is when sp times out: the RTO, doubled for each timeout of this
+// packet (as Java backs off per packet), so a packet that the path keeps
+// losing is not sent ever faster while others get through.
+func (s *sendState) dueAt(sp *sentPacket) time.Time {
+	rto := s.rtt.timeout()
+	for i := 0; i < sp.timeouts && rto < maxRTO; i++ {
+		rto *= 2
+	}
+	return sp.last.Add(min(rto, maxRTO))
+}
+
+// fastDue reports whether sp may be fast-retransmitted at now (and when
+// it will be, if it is NACKed).
+func (s *sendState) fastDue(sp *sentPacket) (time.Time, bool) {
+	if s.choked || sp.nacks < fastRetransmitNACKs || sp.fasts >= maxFastRetransmits {
+		return time.Time{}, false
+	}
+	return sp.last.Add(s.reorderWait()), true
 }
 
 func newSendState(o *Options) sendState {
@@ -80,7 +106,7 @@ func (c *Conn) ackedLocked(through uint32, nacks []uint32, now time.Time) {
 	for _, n := range nacks {
 		nacked[n] = true
 	}
-	var sample time.Duration
+	var sample, shortest time.Duration
 	acked := 0
 	keep := s.unacked[:0]
 	for _, sp := range s.unacked {
@@ -103,7 +129,11 @@ func (c *Conn) ackedLocked(through uint32, nacks []uint32, now time.Time) {
 		if sp.sends == 1 {
 			// Karn: only packets sent once time the path. Java takes the
 			// longest of those one ack covers, as they left together.
-			sample = max(sample, now.Sub(sp.first))
+			d := now.Sub(sp.first)
+			sample = max(sample, d)
+			if shortest == 0 || d < shortest {
+				shortest = d
+			}
 		}
 	}
 	clear(s.unacked[len(keep):])
@@ -117,7 +147,7 @@ func (c *Conn) ackedLocked(through uint32, nacks []uint32, now time.Time) {
 		return
 	}
 	if sample > 0 {
-		s.rtt.sample(sample)
+		s.rtt.sampleAck(sample, shortest)
 	}
 	s.rtt.backoff, s.repeated, s.probed = 0, false, false
 	s.win.acked(acked, s.lowestUnacked())
@@ -188,7 +218,31 @@ func (c *Conn) canSendLocked(now time.Time) bool {
 	// Packets acked beyond a gap wait in the receiver's buffer: keep the
 	// span from the lowest unacked packet within the window the receiver
 	// holds, as Java bounds it.
-	return len(s.unacked) < s.win.size() && s.next-s.lowestUnacked() < uint32(c.m.opts.MaxWindow)
+	return len(s.unacked) < s.win.size() && s.next-s.lowestUnacked() < uint32(c.m.opts.MaxWindow) &&
+		!now.Before(s.paceAt)
+}
+
+// Pacing: new packets go out at about the window's rate over an RTT
+// (twice that in slow start, 1.25 times after, as Linux paces TCP), in
+// bursts of at most paceBurst, rather than a whole window at once into
+// the tunnel gateway's queue.
+const paceBurst = 4
+
+// paced moves the pacing clock on for one new packet sent at now.
+func (s *sendState) paced(now time.Time) {
+	if !s.rtt.sampled || s.win.cwnd <= 0 {
+		return
+	}
+	factor := 1.25
+	if s.win.cwnd < s.win.ssthresh {
+		factor = 2
+	}
+	gap := time.Duration(float64(s.rtt.srtt) / (s.win.cwnd * factor))
+	base := now.Add(-paceBurst * gap)
+	if s.paceAt.After(base) {
+		base = s.paceAt
+	}
+	s.paceAt = base.Add(gap)
 }
 
 // newPacketLocked takes the next sequence number for a packet with up to
@@ -211,6 +265,7 @@ func (c *Conn) newPacketLocked(out [][]byte, f Flags, now time.Time) [][]byte {
 	s.unacked = append(s.unacked, sp)
 	s.sent++
 	s.lastNew = now
+	s.paced(now)
 	s.probed = false
 	return c.appendLocked(out, c.packetOf(sp), now)
 }
@@ -223,31 +278,32 @@ func (c *Conn) packetOf(sp *sentPacket) *Packet {
 // retransmitLocked sends again what timed out or was NACKed enough.
 // While the peer chokes us only the lowest packet goes, as a probe, and
 // it does not count against MaxResends: the peer is there, just full.
+// A packet that timed out MaxResends times ends the connection.
 func (c *Conn) retransmitLocked(out [][]byte, now time.Time) [][]byte {
 	s := &c.snd
-	rto := s.rtt.timeout()
 	timedOut := false
 	budget := s.win.size()
 	if s.choked {
 		budget = 1
 	}
 	for _, sp := range s.unacked {
-		age := now.Sub(sp.last)
-		fast := !s.choked && sp.nacks >= fastRetransmitNACKs && age >= s.reorderWait()
-		if !fast && (age < rto || budget <= 0) {
+		fastAt, fastOK := s.fastDue(sp)
+		fast := fastOK && !now.Before(fastAt)
+		if !fast && (now.Before(s.dueAt(sp)) || budget <= 0) {
 			continue
 		}
-		if !s.choked {
-			if sp.strikes >= c.m.opts.MaxResends {
-				c.failLocked(ErrTimeout, true)
-				return out
-			}
-			sp.strikes++
-		}
 		if fast {
+			sp.fasts++
 			s.fast++
 			s.win.lost(sp.seq, s.next-1, s.backlog())
 		} else {
+			if !s.choked {
+				if sp.timeouts >= c.m.opts.MaxResends {
+					c.failLocked(ErrTimeout, true)
+					return out
+				}
+				sp.timeouts++
+			}
 			s.timeouts++
 			budget--
 			if !timedOut {
@@ -265,14 +321,14 @@ func (c *Conn) retransmitLocked(out [][]byte, now time.Time) [][]byte {
 }
 
 // backlog estimates how many of our packets wait in queues on the path
-// (Vegas and Veno): the window times the share of SRTT above the lowest
-// RTT seen.
+// (Vegas and Veno): the window times the share of the recent RTT above
+// the lowest RTT seen.
 func (s *sendState) backlog() float64 {
 	r := &s.rtt
-	if !r.sampled || r.srtt <= r.min {
+	if !r.sampled || r.recent <= r.min {
 		return 0
 	}
-	return s.win.cwnd * float64(r.srtt-r.min) / float64(r.srtt)
+	return s.win.cwnd * float64(r.recent-r.min) / float64(r.recent)
 }
 
 // reorderWait is how old a NACKed packet must be before it counts as
@@ -390,5 +446,5 @@ func (c *Conn) requestDelayLocked(p *Packet) {
 		p.Delay = 0
 		return
 	}
-	p.Delay = uint16(min(s.rtt.smoothed()/2/time.Millisecond, 60000))
+	p.Delay = uint16(min(s.rtt.smoothed()/8/time.Millisecond, 60000))
 }

@@ -16,6 +16,10 @@ const rttGranularity = 10 * time.Millisecond
 type rttEstimator struct {
 	srtt, rttvar time.Duration
 	min          time.Duration // lowest sample: the path without queues
+	// recent smooths the shortest sample of each ack (1/4 weight): the
+	// packet that triggered the ack waited least for it, so this follows
+	// the path's queues without the receiver's ack delay.
+	recent time.Duration
 	rto          time.Duration // before backoff
 	floor        time.Duration
 	sampled      bool
@@ -24,6 +28,20 @@ type rttEstimator struct {
 
 func newRTTEstimator(initialRTO, floor time.Duration) rttEstimator {
 	return rttEstimator{rto: initialRTO, floor: floor}
+}
+
+// sampleAck takes the RTT samples of one ack: the longest feeds SRTT and
+// the RTO (Java's choice: the packets left together, and the RTO must
+// cover the ack delay), the shortest the queue estimate.
+func (r *rttEstimator) sampleAck(longest, shortest time.Duration) {
+	r.sample(longest)
+	shortest = min(max(shortest, time.Millisecond), maxRTTSample)
+	if r.recent == 0 {
+		r.recent = shortest
+	} else {
+		r.recent = (3*r.recent + shortest) / 4
+	}
+	r.min = min(r.min, shortest)
 }
 
 // sample takes one RTT measurement of a packet sent once (Karn's rule is
