@@ -19,11 +19,11 @@ type rttEstimator struct {
 	// recent smooths the shortest sample of each ack (1/4 weight): the
 	// packet that triggered the ack waited least for it, so this follows
 	// the path's queues without the receiver's ack delay.
-	recent time.Duration
-	rto          time.Duration // before backoff
-	floor        time.Duration
-	sampled      bool
-	backoff      uint // doublings since the last new ack (RFC 6298 5.5)
+	recent  time.Duration
+	rto     time.Duration // before backoff
+	floor   time.Duration
+	sampled bool
+	backoff uint // doublings since the last new ack (RFC 6298 5.5)
 }
 
 func newRTTEstimator(initialRTO, floor time.Duration) rttEstimator {
