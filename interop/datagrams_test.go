@@ -86,6 +86,7 @@ type dgCase struct {
 // i2pd destinations have 2-hop inbound and 0-hop outbound tunnels (see
 // i2pdPoolShape); veil's have 2 hops each way.
 func TestDatagramsI2pd(t *testing.T) {
+	inParallel(t)
 	t0 := time.Now()
 	cases := []*dgCase{
 		{name: "ecies", encType: "4", i2pd: 2, off: 0},
