@@ -56,20 +56,20 @@ func AppendPayload(b []byte, p Payload) ([]byte, error) {
 	b = binary.BigEndian.AppendUint16(b, p.SrcPort)
 	b = binary.BigEndian.AppendUint16(b, p.DstPort)
 	b = append(b, 2, p.Protocol)
-	level := flate.NoCompression
 	if p.Compress {
-		level = flate.DefaultCompression
+		var buf bytes.Buffer
+		w, err := flate.NewWriter(&buf, flate.DefaultCompression)
+		if err != nil {
+			return b, err
+		}
+		w.Write(p.Data)
+		if err := w.Close(); err != nil {
+			return b, err
+		}
+		b = append(b, buf.Bytes()...)
+	} else {
+		b = appendStored(b, p.Data) // payload_stored.go
 	}
-	var buf bytes.Buffer
-	w, err := flate.NewWriter(&buf, level)
-	if err != nil {
-		return b, err
-	}
-	w.Write(p.Data)
-	if err := w.Close(); err != nil {
-		return b, err
-	}
-	b = append(b, buf.Bytes()...)
 	b = binary.LittleEndian.AppendUint32(b, crc32.ChecksumIEEE(p.Data))
 	return binary.LittleEndian.AppendUint32(b, uint32(len(p.Data))), nil
 }
@@ -81,6 +81,10 @@ func ParsePayload(b []byte) (Payload, error) {
 		return Payload{}, fmt.Errorf("%w: no gzip header", ErrPayload)
 	}
 	p := Payload{SrcPort: binary.BigEndian.Uint16(b[4:]), DstPort: binary.BigEndian.Uint16(b[6:]), Protocol: b[9]}
+	if data, ok := readStoredPayload(b); ok {
+		p.Data = data
+		return p, nil
+	}
 	r, err := gzip.NewReader(bytes.NewReader(b))
 	if err != nil {
 		return Payload{}, fmt.Errorf("%w: %v", ErrPayload, err)
