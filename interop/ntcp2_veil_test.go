@@ -21,9 +21,10 @@ import (
 // Command: "ip netns exec" execs veil, so the PID is veil's). Output goes
 // to a log file; a t.Cleanup stops veil by that PID (veilRun.stop:
 // SIGTERM, SIGKILL after 15 s) and fails the test unless it exits 0.
+// The HTTP proxy is off unless args set an httpproxy option (proxyOff).
 func startVeilNetns(t testing.TB, n *i2pdtest.Network, ns string, args ...string) *veilRun {
 	t.Helper()
-	return runVeil(t, n.Command(ns, veil(t), args...), "veil in "+ns)
+	return runVeil(t, n.Command(ns, veil(t), proxyOff(args)...), "veil in "+ns)
 }
 
 // veilStatus is `veil status --json` as the README documents it (the
@@ -60,6 +61,7 @@ type veilStatus struct {
 		GarlicReceived map[string]uint64 `json:"garlic_received"`
 	} `json:"destinations"`
 	UDPTunnels []veilUDPTunnel `json:"udp_tunnels"` // datagrams_test.go
+	TCPTunnels []veilTCPTunnel `json:"tcp_tunnels"` // httpproxy_test.go
 }
 
 // veilSession is one entry of veilStatus.Transports.

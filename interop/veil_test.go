@@ -162,10 +162,11 @@ type veilRun struct {
 }
 
 // startVeil runs the veil router on dataDir as a direct child of the test;
-// a t.Cleanup stops it by PID. Its stdout and stderr go to logPath.
+// a t.Cleanup stops it by PID. Its stdout and stderr go to logPath. The
+// HTTP proxy is off unless extra sets an httpproxy option (proxyOff).
 func startVeil(t testing.TB, dataDir string, netID int, extra ...string) *veilRun {
 	t.Helper()
-	args := append([]string{"--datadir=" + dataDir, fmt.Sprintf("--netid=%d", netID), "--loglevel=debug"}, extra...)
+	args := append([]string{"--datadir=" + dataDir, fmt.Sprintf("--netid=%d", netID), "--loglevel=debug"}, proxyOff(extra)...)
 	return runVeil(t, exec.Command(veil(t), args...), "veil")
 }
 

@@ -10,8 +10,8 @@ import (
 )
 
 // tcpTunnel reads a section's streaming options (i2p.streaming.*,
-// i2cp.accessList, …) and, for a client, server, http or irc section, its
-// tunnel. The streaming MTU stays 1812 for destinations that also have
+// i2cp.accessList, …) and, for a client, server, http, irc or httpproxy
+// section, its tunnel. The streaming MTU stays 1812 for destinations that also have
 // an ElGamal key: the peer's MAX_PACKET_SIZE lowers it to 1730 where that
 // peer is ElGamal-only (proposal 155, case 5).
 func tcpTunnel(t *config.Tunnel, dc *router.DestinationConfig) error {
@@ -34,6 +34,12 @@ func tcpTunnel(t *config.Tunnel, dc *router.DestinationConfig) error {
 			return wrap(err)
 		}
 		dc.TCPServer = &s
+	case config.TunnelHTTPProxy:
+		p, err := i2ptunnel.HTTPProxyConfigOf(t)
+		if err != nil {
+			return wrap(err)
+		}
+		dc.HTTPProxy = &p
 	}
 	return nil
 }

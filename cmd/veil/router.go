@@ -71,6 +71,11 @@ func runRouter(ctx context.Context, args []string, stderr io.Writer) error {
 	if cfg.Destinations, err = destinations(tunnels); err != nil {
 		return err
 	}
+	if hp, err := httpProxy(opts); err != nil {
+		return usageError{err}
+	} else if hp != nil {
+		cfg.Destinations = append(cfg.Destinations, *hp)
+	}
 	r, err := router.New(cfg)
 	if err != nil {
 		return err

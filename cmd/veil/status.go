@@ -141,6 +141,10 @@ func writeStatus(w io.Writer, st *router.Status) {
 			fmt.Fprintf(w, "  encrypted leaseset, b33: %s\n", d.B33)
 		}
 	}
+	for _, t := range st.TCPTunnels {
+		fmt.Fprintf(w, "\ntunnel: %s (%s)\n  listen: %s\n  destination: %s\n  streams: %d open, %d refused\n",
+			t.Name, t.Type, t.Listen, t.Destination, t.Streams, t.Refused)
+	}
 	for _, s := range st.Transports {
 		fmt.Fprintf(w, "\npeer: %s\n", s.Peer)
 		fmt.Fprintf(w, "  transport: %s (%s)\n", s.Transport, s.Direction)
