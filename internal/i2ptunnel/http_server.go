@@ -84,21 +84,37 @@ func (h *headerFilter) Write(p []byte) (int, error) {
 		return h.conn.Write(p)
 	}
 	h.buf = append(h.buf, p...)
-	end := bytes.Index(h.buf, []byte("\r\n\r\n"))
-	switch {
-	case end >= 0:
-		out := h.filter(h.buf[:end+2])
-		out = append(out, h.buf[end+2:]...)
-		h.buf, h.done = nil, true
-		if _, err := h.conn.Write(out); err != nil {
-			return 0, err
+	for !h.done {
+		end := bytes.Index(h.buf, []byte("\r\n\r\n"))
+		if end < 0 {
+			if len(h.buf) > maxHTTPHeader {
+				if err := h.flushLocked(); err != nil {
+					return 0, err
+				}
+			}
+			break
 		}
-	case len(h.buf) > maxHTTPHeader:
-		if err := h.flushLocked(); err != nil {
+		var out []byte
+		if interimResponse(h.buf) {
+			// 100 Continue and the like pass as they are; the final
+			// response's header is the one to filter.
+			out, h.buf = h.buf[:end+4], h.buf[end+4:]
+		} else {
+			out = append(h.filter(h.buf[:end+2]), h.buf[end+2:]...)
+			h.buf, h.done = nil, true
+		}
+		if _, err := h.conn.Write(out); err != nil {
 			return 0, err
 		}
 	}
 	return len(p), nil
+}
+
+// interimResponse: hdr starts with a 1xx status line other than 101
+// Switching Protocols (after which no HTTP follows).
+func interimResponse(hdr []byte) bool {
+	rest, ok := bytes.CutPrefix(hdr, []byte("HTTP/1."))
+	return ok && len(rest) >= 6 && rest[1] == ' ' && rest[2] == '1' && !bytes.HasPrefix(rest[2:], []byte("101"))
 }
 
 // flushLocked sends what is held of a header as it is.

@@ -23,8 +23,10 @@ func FuzzHTTPProxyRequest(f *testing.F) {
 	f.Add([]byte("\r\n\r\nGET http://example.com/ HTTP/1.1\r\nA: b\r\n c\r\n\r\n"))
 	f.Add([]byte("GET http://x.i2p/ HTTP/1.1\r\n" + strings.Repeat("X: y\r\n", 300) + "\r\n"))
 	f.Add([]byte("HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nKeep-Alive: 5\r\n"))
+	f.Add([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		filterProxyResponse(in)
+		interimResponse(in)
 		cutHelper(string(in))
 		req, err := readProxyRequest(bufio.NewReader(bytes.NewReader(in)))
 		if err != nil {

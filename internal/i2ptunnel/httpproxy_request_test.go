@@ -2,6 +2,8 @@ package i2ptunnel
 
 import (
 	"bufio"
+	"io"
+	"net"
 	"strings"
 	"testing"
 
@@ -90,6 +92,28 @@ func TestHTTPProxyConfigOf(t *testing.T) {
 	} {
 		if _, err := HTTPProxyConfigOf(&bad); err == nil {
 			t.Errorf("%s taken", bad.Name)
+		}
+	}
+}
+
+// TestHeaderFilterInterim: a 100 Continue passes as it is and the final
+// response's header is the one filtered, however the bytes are split.
+func TestHeaderFilterInterim(t *testing.T) {
+	in := "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nKeep-Alive: 5\r\n\r\nbody"
+	want := "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nConnection: close\r\n\r\nbody"
+	for split := 1; split < len(in); split += 7 {
+		a, b := net.Pipe()
+		got := make(chan string)
+		go func() {
+			all, _ := io.ReadAll(b)
+			got <- string(all)
+		}()
+		h := &headerFilter{conn: a, filter: filterProxyResponse}
+		h.Write([]byte(in[:split]))
+		h.Write([]byte(in[split:]))
+		h.Close()
+		if g := <-got; g != want {
+			t.Fatalf("split at %d: %q", split, g)
 		}
 	}
 }
