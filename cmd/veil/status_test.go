@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -82,12 +84,16 @@ func TestStatusCommand(t *testing.T) {
 		t.Fatalf("no router: %d %q", code, stderr.String())
 	}
 
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	// A port below the ephemeral range, so no outgoing connection of
+	// another test takes it before the router binds it.
+	port := 0
+	for range 200 {
+		port = 20000 + rand.IntN(12000)
+		if l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port)); err == nil {
+			l.Close()
+			break
+		}
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
 	r, err := router.New(router.Config{DataDir: dir, NetID: 99, Host: "127.0.0.1", Port: port, Address4: "127.0.0.1",
 		NTCP2Enabled: true, NTCP2Published: true, AllowReserved: true})
 	if err != nil {

@@ -2,6 +2,7 @@ package i2pdtest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"path/filepath"
 	"sort"
@@ -214,12 +215,16 @@ func ServerTunnel(name, keysFile string, port int) string {
 // the tries are bounded.
 func freePort(host string) (int, error) {
 	var lastErr error
-	for range 50 {
-		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	for range 200 {
+		// Below the kernel's ephemeral range (32768 and up), where another
+		// test's outgoing connection could take the port before i2pd
+		// binds it.
+		port := 20000 + rand.IntN(12000)
+		l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 		if err != nil {
-			return 0, fmt.Errorf("i2pdtest: free port: %w", err)
+			lastErr = err
+			continue
 		}
-		port := l.Addr().(*net.TCPAddr).Port
 		u, err := net.ListenPacket("udp", net.JoinHostPort(host, strconv.Itoa(port)))
 		l.Close()
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -21,15 +22,29 @@ import (
 	"github.com/veil-i2p/veil/internal/data"
 )
 
-// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+// freePort returns a port on 127.0.0.1 that was free for TCP and UDP a
+// moment ago. It is drawn below the kernel's ephemeral range (32768 and
+// up): a port from there could be taken by another test's outgoing
+// connection before the router binds it (CI saw "address already in use").
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 200 {
+		p := strconv.Itoa(20000 + rand.IntN(12000))
+		l, err := net.Listen("tcp", "127.0.0.1:"+p)
+		if err != nil {
+			continue
+		}
+		u, err := net.ListenPacket("udp", "127.0.0.1:"+p)
+		l.Close()
+		if err != nil {
+			continue
+		}
+		u.Close()
+		n, _ := strconv.Atoi(p)
+		return n
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port in 20000–31999")
+	return 0
 }
 
 // loopbackConfig is a published router on 127.0.0.1 in private network
