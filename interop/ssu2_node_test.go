@@ -27,12 +27,14 @@ import (
 // namespaces: the wire, peer tests and relays, where the test has to
 // set what the router would decide (our RouterInfo, firewalled or not).
 
-// ssu2Network skips the test without i2pd and root, checks for leaked
-// goroutines, and makes the namespaces' network.
+// ssu2Network skips the test without i2pd and root, lets it run beside
+// the other tests that mostly wait (inParallel; so no goroutine leak
+// check here: the unit tests have it), and makes the namespaces'
+// network.
 func ssu2Network(t *testing.T) *i2pdtest.Network {
 	t.Helper()
 	i2pdtest.Require(t)
-	transporttest.LeakCheck(t)
+	inParallel(t)
 	return i2pdtest.NewNetwork(t, i2pdtest.NetworkConfig{})
 }
 
@@ -44,6 +46,7 @@ type ssu2Node struct {
 	rec *transporttest.Recorder
 	tr  *ssu2.Transport
 	db  *transporttest.NetDb // what LookupRouterInfo finds
+	ns  string               // its namespace
 }
 
 // startSSU2Node runs a veil SSU2 Transport at addr:12345 in namespace
@@ -52,7 +55,7 @@ type ssu2Node struct {
 func startSSU2Node(t *testing.T, n *i2pdtest.Network, ns, addr string, netID int, caps string, wrap func(net.PacketConn) net.PacketConn, mod func(*ssu2.Config)) *ssu2Node {
 	t.Helper()
 	const port = 12345
-	v := &ssu2Node{rec: transporttest.NewRecorder(), db: transporttest.NewNetDb(),
+	v := &ssu2Node{rec: transporttest.NewRecorder(), db: transporttest.NewNetDb(), ns: ns,
 		id: transporttest.NewIdentity(t, transporttest.IdentityOptions{Style: "SSU2", NetID: netID, Host: addr, Port: port, Caps: caps})}
 	v.ri.Store(v.id.RouterInfo())
 	pc, err := n.ListenPacket(ns, "udp4", net.JoinHostPort(addr, strconv.Itoa(port)))

@@ -76,7 +76,8 @@ const firewallRules = `table inet veilfw {
 // otherwise (fails with VEIL_REQUIRE_I2PD=1).
 func TestSSU2Reachability(t *testing.T) {
 	i2pdtest.Require(t)
-	nft := requireNft(t)
+	inParallel(t)
+	nft := requireTool(t, "nft", "nftables")
 	veil(t)
 	t0 := time.Now()
 	n := i2pdtest.NewNetwork(t, i2pdtest.NetworkConfig{})
@@ -238,19 +239,19 @@ func waitI2pdTested(t *testing.T, routers []*i2pdtest.Router, d time.Duration) b
 	return false
 }
 
-// requireNft returns the path of nft, or skips the test (fails it with
-// VEIL_REQUIRE_I2PD=1).
-func requireNft(t *testing.T) string {
+// requireTool returns the path of the command name (Debian package
+// pkg), or skips the test (fails it with VEIL_REQUIRE_I2PD=1).
+func requireTool(t *testing.T, name, pkg string) string {
 	t.Helper()
-	for _, p := range []string{"nft", "/usr/sbin/nft", "/sbin/nft"} {
+	for _, p := range []string{name, "/usr/sbin/" + name, "/sbin/" + name} {
 		if path, err := exec.LookPath(p); err == nil {
 			return path
 		}
 	}
 	if os.Getenv("VEIL_REQUIRE_I2PD") == "1" {
-		t.Fatal("nft (Debian package nftables) is not installed; ./test installs it as root")
+		t.Fatalf("%s (Debian package %s) is not installed; ./test installs nftables as root", name, pkg)
 	}
-	t.Skip("nft (Debian package nftables) is not installed")
+	t.Skipf("%s (Debian package %s) is not installed", name, pkg)
 	return ""
 }
 

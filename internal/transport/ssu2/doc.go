@@ -53,7 +53,13 @@
 // fragments; it sends a Peer Test block (message 1) to a new Bob at once;
 // and after a Termination it keeps the closing session in its transports
 // table for up to 30 s, sending our messages into it even when a newer
-// session exists.
+// session exists. Its reassembly loses messages: one that out-of-order
+// fragments complete behind a resent fragment is dropped as expired, a
+// fragment that arrives twice can block the rest, and its 128 KiB socket
+// buffer overflows under a burst of 256 packets. So the window stops at
+// 64 packets, a message's last fragment goes only once the others are
+// acknowledged, and loss is judged by time once the path reorders
+// (send.go, reorder.go; interop TestSSU2LossyI2pd).
 //
 // Errors a peer can cause are values, never panics: parsers return
 // errors wrapping ErrPayloadFormat or ErrHeader, handshake failures end

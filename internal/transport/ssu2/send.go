@@ -6,19 +6,22 @@ package ssu2
 //     cuts each into chunks once: a whole message is one I2NP block, a
 //     larger one a First Fragment and Follow-on Fragments whose sizes
 //     never change, since a retransmitted fragment must keep its length
-//     ("I2NP Message Fragmentation").
+//     ("I2NP Message Fragmentation"). The last fragment waits until the
+//     others are acknowledged (holdsLast).
 //  2. Each packet gets a new packet number and carries an ACK block if
 //     one is due, a DateTime now and then, pending control blocks, then
 //     chunks: first those to resend, then new ones.
 //  3. An ACK removes packets from flight, feeds the RTT estimator and the
 //     window, and marks their chunks delivered; a message whose chunks
 //     are all delivered is done. A packet is lost when three later ones
-//     were acknowledged, when it is older than 9/8 RTT behind an
-//     acknowledged one, or when the retransmission timer (RFC 6298)
-//     fires; its undelivered chunks go out again in new packets ("Data
-//     phase packets ... are never retransmitted whole").
+//     were acknowledged (until the path is seen to reorder, reorder.go),
+//     when it is older than 9/8 RTT behind an acknowledged one, or when
+//     the retransmission timer (RFC 6298) fires; its undelivered chunks
+//     go out again in new packets ("Data phase packets ... are never
+//     retransmitted whole").
 
 import (
+	"slices"
 	"time"
 
 	"github.com/veil-i2p/veil/internal/crypto"
@@ -37,6 +40,9 @@ const (
 	// maxBurst bounds the packets one flush sends before returning to
 	// the loop, so received packets are not starved.
 	maxBurst = 64
+	// maxActive bounds the messages being cut and sent at once (some
+	// wait to send their last fragment, see holdsLast).
+	maxActive = 64
 	// expiryGrace keeps sending a message a little past its expiration
 	// (peers allow clock skew too).
 	expiryGrace = 10 * time.Second
@@ -52,9 +58,10 @@ type sender struct {
 	rtt       ack.RTT
 
 	inflight     []*sentPacket // ascending packet numbers; done ones leave from the front
-	active       []*outMsg     // messages with chunks not yet sent once
+	active       []*outMsg     // messages with chunks not yet sent once, in order
 	retx         []chunkRef    // chunks to send again
 	largestAcked int64         // -1 before any ACK
+	reo          reorder       // loss thresholds
 	lastDateTime time.Time
 	lastProgress time.Time // data last acknowledged, or first put in flight
 
@@ -223,13 +230,18 @@ func (s *session) nextChunk(now time.Time) (chunkRef, bool) {
 		return r, true
 	}
 	for {
-		for len(sn.active) > 0 {
-			m := sn.active[0]
-			if m.next < len(m.chunks) && !m.expired(now) {
-				return chunkRef{m, m.next}, true
+		for i := 0; i < len(sn.active); {
+			switch m := sn.active[i]; {
+			case m.next >= len(m.chunks) || m.expired(now):
+				sn.active = slices.Delete(sn.active, i, i+1)
+			case m.holdsLast():
+				i++
+			default:
+				return chunkRef{m: m, i: m.next}, true
 			}
-			sn.active[0] = nil
-			sn.active = sn.active[1:]
+		}
+		if len(sn.active) >= maxActive {
+			return chunkRef{}, false
 		}
 		it, ok := s.q.Pop()
 		if !ok {
@@ -255,6 +267,21 @@ func (s *session) takeChunk(r chunkRef) {
 		}
 	}
 	c.sends++
+}
+
+// holdsLast reports whether m's next chunk is its last Follow-on
+// Fragment while an earlier fragment is unacknowledged: it waits until
+// they all are. i2pd 2.45.1 drops a message that its out-of-order
+// fragments complete behind a resent one (SSU2Session::
+// HandleFollowOnFragment hands it on without FromNTCP2, so it reads as
+// expired), and that is what happens when a middle fragment is lost but
+// the last one arrives. Sent last and alone, the last fragment always
+// completes the message in order (or a resent First Fragment does). It
+// costs a fragmented message one round trip; other messages go on
+// meanwhile (TestSSU2LossyI2pd: 64 of 150 fragmented messages lost at 5%
+// loss without it).
+func (m *outMsg) holdsLast() bool {
+	return len(m.chunks) > 1 && m.next == len(m.chunks)-1 && m.acked < m.next
 }
 
 func (m *outMsg) expired(now time.Time) bool {
@@ -410,6 +437,7 @@ func (s *session) onACK(ranges []ack.Range, now time.Time) {
 		sn.rtt.Reset()
 		sn.lastProgress = now
 	}
+	sn.reo.acked(ranges, now)
 	s.detectLoss(now)
 	s.compactInflight()
 }
@@ -432,20 +460,21 @@ func (m *outMsg) ack(i int) {
 }
 
 // lossDelay is RFC 9002's time threshold: 9/8 of the larger of the
-// smoothed and the latest RTT.
+// smoothed and the latest RTT, or the reordering seen (see reorder.go).
 func (s *session) lossDelay() time.Duration {
 	rtt := max(s.snd.rtt.SRTT(), s.snd.rtt.Latest())
 	if rtt == 0 {
 		rtt = ack.InitialRTO
 	}
-	return max(rtt*9/8, time.Millisecond)
+	return max(rtt*9/8, s.snd.reo.delay, time.Millisecond)
 }
 
 // detectLoss declares lost the packets below the largest acknowledged
-// one that are packetThreshold numbers or lossDelay behind it.
+// one that are the packet threshold numbers (unless the path reorders)
+// or lossDelay behind it.
 func (s *session) detectLoss(now time.Time) {
 	sn := &s.snd
-	delay := s.lossDelay()
+	delay, threshold := s.lossDelay(), sn.reo.threshold()
 	for _, p := range sn.inflight {
 		if p.done {
 			continue
@@ -453,7 +482,7 @@ func (s *session) detectLoss(now time.Time) {
 		if int64(p.pn) >= sn.largestAcked {
 			break
 		}
-		if sn.largestAcked-int64(p.pn) >= packetThreshold || now.Sub(p.at) >= delay {
+		if threshold > 0 && sn.largestAcked-int64(p.pn) >= threshold || now.Sub(p.at) >= delay {
 			s.lost(p, now)
 		}
 	}
@@ -463,6 +492,7 @@ func (s *session) detectLoss(now time.Time) {
 func (s *session) lost(p *sentPacket, now time.Time) {
 	sn := &s.snd
 	p.done = true
+	sn.reo.declared(p)
 	sn.win.Lost(p.size, p.at, now)
 	for _, r := range p.chunks {
 		c := &r.m.chunks[r.i]
