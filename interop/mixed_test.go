@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/veil-i2p/veil/internal/i2pdtest"
+	"github.com/veil-i2p/veil/internal/keyfile"
 )
 
 // A mixed network: one veil router and a few i2pd 2.45.1 routers, each in
@@ -207,5 +208,28 @@ func (m *mixedNet) waitVeilTunnels(t *testing.T, in, out int, wait time.Duration
 func inParallel(t *testing.T) {
 	if os.Getenv("VEIL_INTEROP_SERIAL") != "1" {
 		t.Parallel()
+	}
+}
+
+// waitI2pdLeaseSet waits until an i2pd floodfill holds the LeaseSet of
+// the destination of k, hosted by i2pd router i. i2pd 2.45.1 sometimes
+// never publishes one (when its inbound tunnels are ready before its
+// outbound ones it logs "Destination is not ready" and does not retry for
+// minutes), so the router is restarted after each wait, twice at most.
+func (m *mixedNet) waitI2pdLeaseSet(t *testing.T, i int, k *keyfile.PrivateKeys, wait time.Duration) {
+	t.Helper()
+	t0 := time.Now()
+	for restarts := 0; ; restarts++ {
+		for end := time.Now().Add(wait); time.Now().Before(end); time.Sleep(2 * time.Second) {
+			if onFloodfill(m, k) {
+				t.Logf("i2pd router %d's LeaseSet on a floodfill after %v (%d restarts)", i, since(t0), restarts)
+				return
+			}
+		}
+		if restarts == 2 {
+			t.Fatalf("i2pd router %d's LeaseSet not on a floodfill after %v and 2 restarts", i, since(t0))
+		}
+		t.Logf("i2pd router %d published no LeaseSet in %v: restarting it", i, wait)
+		m.I2pd[i].Restart()
 	}
 }
