@@ -75,6 +75,7 @@ const firewallRules = `table inet veilfw {
 // Needs root, i2pd and nft (./test installs nftables); it skips
 // otherwise (fails with VEIL_REQUIRE_I2PD=1).
 func TestSSU2Reachability(t *testing.T) {
+	inParallel(t)
 	i2pdtest.Require(t)
 	inParallel(t)
 	nft := requireTool(t, "nft", "nftables")

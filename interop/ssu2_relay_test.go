@@ -25,6 +25,7 @@ import (
 // it sent to): message 5 is lost, message 7 answers veil's message 6,
 // and veil concludes firewalled.
 func TestSSU2PeerTestI2pd(t *testing.T) {
+	inParallel(t)
 	n := ssu2Network(t)
 	const netID = 96
 	bobCfg, bob := newSSU2I2pd(t, n, "r1", 11, netID, true)
@@ -97,6 +98,7 @@ func TestSSU2PeerTestI2pd(t *testing.T) {
 // TestSSU2Reachability does the same with the veil command behind a
 // kernel firewall.
 func TestSSU2RelayI2pd(t *testing.T) {
+	inParallel(t)
 	n := ssu2Network(t)
 	const netID = 95
 	bobCfg, bobRI := newSSU2I2pd(t, n, "r1", 11, netID, false)
@@ -144,6 +146,7 @@ func TestSSU2RelayI2pd(t *testing.T) {
 // then A's Session Request with r1's token. The session carries a
 // DatabaseLookup that r1 answers.
 func TestSSU2RelayI2pdCharlie(t *testing.T) {
+	inParallel(t)
 	n := ssu2Network(t)
 	const netID = 94
 	cfg := ssu2OnlyI2pd(t, n, "r1", 11, netID, false)

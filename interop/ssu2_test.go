@@ -52,6 +52,7 @@ const (
 // VEIL_REQUIRE_I2PD=1). Processes are stopped by PID and namespaces
 // deleted in t.Cleanup.
 func TestSSU2PrivateNetwork(t *testing.T) {
+	inParallel(t)
 	i2pdtest.Require(t)
 	veil(t)
 	soak := envDuration(t, ssu2SoakEnv, ssu2SoakDefault, 2*time.Hour, 5*time.Minute)

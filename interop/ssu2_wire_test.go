@@ -27,6 +27,7 @@ import (
 //     large), the session survives 20 s, and veil terminates it.
 //  3. A second dial uses the New Token i2pd gave (no Token Request).
 func TestSSU2WireI2pd(t *testing.T) {
+	inParallel(t)
 	n := ssu2Network(t)
 	const netID = 97
 	nsV, addrV := n.Add("veil", 200)
