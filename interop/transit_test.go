@@ -61,12 +61,22 @@ const (
 // small requests and ACKs the other way are in the CPU, not the bytes),
 // raw and less its own idle rate measured during the other path's blocks,
 // and the ratio veil / i2pd. Only the fetches are asserted: the figures
-// depend on the machine.
-func TestTransitI2pd(t *testing.T) {
+// depend on the machine. TestTransitI2pdSSU2 is the same over SSU2.
+func TestTransitI2pd(t *testing.T) { testTransitI2pd(t, "NTCP2") }
+
+// testTransitI2pd is TestTransitI2pd with style ("NTCP2" or "SSU2") the
+// only transport of every router.
+func testTransitI2pd(t *testing.T, style string) {
 	i2pdtest.Require(t)
 	veil(t)
 	t0 := time.Now()
 	n := i2pdtest.NewNetwork(t, i2pdtest.NetworkConfig{})
+	i2pdOff := map[string]string{"ssu2.enabled": "false", "ssu2.published": "false"}
+	veilArgs := []string{"--ntcp2.published=true", "--ssu2.enabled=false"}
+	if style == "SSU2" {
+		i2pdOff = map[string]string{"ntcp2.enabled": "false", "ntcp2.published": "false"}
+		veilArgs = []string{"--ntcp2.enabled=false", "--ssu2.published=true"}
+	}
 
 	// 1. i2pd identities (and r0's server destination).
 	cfgs := make([]i2pdtest.Config, 3)
@@ -83,7 +93,7 @@ func TestTransitI2pd(t *testing.T) {
 			// LeaseSet2 from its own floodfill store as a LeaseSet1
 			// ("LeaseSet: Rncorrect number of leases") and never connects.
 			Floodfill: i != 1,
-			Options:   map[string]string{"ssu2.enabled": "false", "ssu2.published": "false"},
+			Options:   i2pdOff,
 		}
 		if i == 0 {
 			cfgs[0].Tunnels = zeroHopServer("srv", addr, transitHTTPPort)
@@ -100,7 +110,7 @@ func TestTransitI2pd(t *testing.T) {
 			serverB32 = b32
 		}
 		r.Stop()
-		ris[i], hashes[i] = checkI2pdRouterInfo(t, r)
+		ris[i], hashes[i] = checkI2pdTransport(t, r, style, netID)
 	}
 	t.Logf("i2pd: r0 %s (server %s), r1 %s (client), r2 %s (relay) after %v", hashes[0], serverB32, hashes[1], hashes[2], since(t0))
 
@@ -112,13 +122,12 @@ func TestTransitI2pd(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	v := startVeilNetns(t, n, nsV, "--datadir="+vdir, "--host="+addrV, "--port="+strconv.Itoa(ntcp2VeilPort),
-		"--netid="+strconv.Itoa(netID), "--ntcp2.published=true", "--ssu2.enabled=false", "--loglevel=debug",
-		"--reseed.threshold=0")
+	v := startVeilNetns(t, n, nsV, append([]string{"--datadir=" + vdir, "--host=" + addrV, "--port=" + strconv.Itoa(ntcp2VeilPort),
+		"--netid=" + strconv.Itoa(netID), "--loglevel=debug", "--reseed.threshold=0"}, veilArgs...)...)
 	if _, err := v.waitLog(regexp.MustCompile(`msg="router running"`), 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	veilRI, veilHash := checkVeilRouterInfo(t, v, vdir, addrV)
+	veilRI, veilHash := checkVeilTransport(t, v, vdir, addrV, style, ntcp2VeilPort, netID)
 
 	// 3. The HTTP server in r0's namespace, and the routers.
 	file := make([]byte, transitFileSize)
