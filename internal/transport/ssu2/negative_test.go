@@ -1,6 +1,7 @@
 package ssu2
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -260,4 +261,81 @@ func TestShutdown(t *testing.T) {
 	if _, err := tr.Dial(context.Background(), b.id.RouterInfo()); err == nil {
 		t.Fatal("dial after Run ended")
 	}
+}
+
+// TestMangledAndReplayedData: in an established session, a data packet
+// cut short anywhere (even inside its header) or with bytes added fails
+// authentication and is dropped without an answer, the session staying
+// up; the intact packet is then delivered, and the same packet again
+// (a replay) is not delivered twice, only acknowledged again. Demux
+// drops datagrams over maxPacketLen before any session sees them
+// (TestGarbage sends up to 1600 bytes).
+func TestMangledAndReplayedData(t *testing.T) {
+	tr, cc, rec := handTransport(t)
+	h := newHandSession(tr)
+	h.s.rcv.track.Add(0) // Alice's Session Confirmed, as Bob records it
+	h.pn = 1
+	now := time.Now()
+	m := &transport.Message{Type: 20, ID: 9, Expiration: now.Add(time.Minute), Payload: []byte("payload")}
+	good := append([]byte(nil), h.packet(transport.AppendI2NPBlock(nil, blockI2NP, m), 0).bytes()...)
+	feed := func(b []byte) {
+		p := &packet{n: len(b), from: peerAddrPort, sock: h.s.sock}
+		copy(p.buf[:], b)
+		h.s.handleData(p, now)
+		h.s.flush(now)
+	}
+	var mangled [][]byte
+	for _, n := range []int{0, 1, shortHeaderLen - 1, shortHeaderLen, shortHeaderLen + 1, len(good) - macLen, len(good) - 1} {
+		mangled = append(mangled, good[:n])
+	}
+	mangled = append(mangled, append(bytes.Clone(good), 0), append(bytes.Clone(good), make([]byte, maxPacketLen-len(good))...))
+	for _, b := range mangled {
+		feed(b)
+	}
+	if rec.Count() != 0 || h.s.state != stEstablished {
+		t.Fatalf("mangled packets: %d delivered, session state %d", rec.Count(), h.s.state)
+	}
+	// A packet of the session that does not read as data may be Alice's
+	// Session Confirmed sent again (our ACK of it lost), which an ACK
+	// answers; nothing else goes back.
+	if w := cc.taken(); len(w) > len(mangled) {
+		t.Fatalf("%d mangled packets were answered by %d packets", len(mangled), len(w))
+	} else if n := ackOnly(t, h, w); n != len(w) {
+		t.Fatalf("mangled packets were answered by %d packets other than ACKs", len(w)-n)
+	}
+	feed(good)
+	if rec.Count() != 1 {
+		t.Fatalf("the intact packet: %d delivered", rec.Count())
+	}
+	cc.taken()
+	feed(good)
+	if rec.Count() != 1 || rec.Duplicates() != 0 {
+		t.Fatalf("the replayed packet was delivered again (%d, %d duplicates)", rec.Count(), rec.Duplicates())
+	}
+	if w := cc.taken(); len(w) == 0 || ackOnly(t, h, w) != len(w) {
+		t.Errorf("the replayed packet drew %d packets, want ACKs", len(w))
+	}
+}
+
+// ackOnly counts the packets among pkts that carry an ACK block and no
+// other block but padding and DateTime.
+func ackOnly(t *testing.T, h *handSession, pkts [][]byte) int {
+	t.Helper()
+	n := 0
+	for _, w := range pkts {
+		pl, err := h.open(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ack, other := false, false
+		parseBlocks(pl, func(typ uint8, d []byte) error {
+			ack = ack || typ == blockACK
+			other = other || typ != blockACK && typ != blockPadding && typ != blockDateTime
+			return nil
+		})
+		if ack && !other {
+			n++
+		}
+	}
+	return n
 }

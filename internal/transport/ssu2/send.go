@@ -295,6 +295,10 @@ func (s *session) sendPacket(now time.Time) bool {
 	rc := &s.rcv
 	maxPayload := s.maxPayload()
 	ackDue := rc.ackDue(now)
+	if ackDue && len(rc.track.Ranges()) == 0 {
+		rc.acked() // nothing received to acknowledge: no packet for it
+		ackDue = false
+	}
 	dateDue := now.Sub(sn.lastDateTime) >= dateTimeInterval
 	control := sn.newToken != 0 || sn.pathReply != nil || sn.ping
 	_, haveData := s.nextChunk(now)
