@@ -72,6 +72,7 @@ const lossyRules = `table inet lossy {
 // before veil saw the path reorder: one or two in 150. veil to veil,
 // every message arrives (TestLossyLink, internal/transport/ssu2).
 func TestSSU2LossyI2pd(t *testing.T) {
+	inParallel(t)
 	n := ssu2Network(t)
 	nft, tc := requireTool(t, "nft", "nftables"), requireTool(t, "tc", "iproute2")
 	const netID = 92

@@ -27,14 +27,12 @@ import (
 // namespaces: the wire, peer tests and relays, where the test has to
 // set what the router would decide (our RouterInfo, firewalled or not).
 
-// ssu2Network skips the test without i2pd and root, lets it run beside
-// the other tests that mostly wait (inParallel; so no goroutine leak
-// check here: the unit tests have it), and makes the namespaces'
-// network.
+// ssu2Network skips the test without i2pd and root and makes the
+// namespaces' network. The tests run beside others (inParallel), so
+// there is no goroutine leak check here: the unit tests have it.
 func ssu2Network(t *testing.T) *i2pdtest.Network {
 	t.Helper()
 	i2pdtest.Require(t)
-	inParallel(t)
 	return i2pdtest.NewNetwork(t, i2pdtest.NetworkConfig{})
 }
 

@@ -77,7 +77,6 @@ const firewallRules = `table inet veilfw {
 func TestSSU2Reachability(t *testing.T) {
 	inParallel(t)
 	i2pdtest.Require(t)
-	inParallel(t)
 	nft := requireTool(t, "nft", "nftables")
 	veil(t)
 	t0 := time.Now()
