@@ -109,16 +109,7 @@ func (r *Router) newDestinations() ([]*namedDestination, error) {
 				r.log.Info("router: destination keys created", "name", dc.Name, "file", path)
 			}
 		}
-		p := dc.Pool
-		if p == (PoolShape{}) {
-			l, q := tunnel.DefaultClientLength, tunnel.DefaultClientQuantity
-			p = PoolShape{InboundLength: l, OutboundLength: l, InboundQuantity: q, OutboundQuantity: q}
-		}
-		d, err := client.New(routerNet{r}, client.Config{
-			Keys: keys, Log: r.log, Now: r.cfg.now, Encrypted: dc.LeaseSet.Encrypted, ClientKey: dc.LeaseSet.ClientKey, EncTypes: dc.EncTypes,
-			Pool: tunnel.PoolConfig{Name: dc.Name, InboundLength: p.InboundLength, OutboundLength: p.OutboundLength,
-				InboundQuantity: p.InboundQuantity, OutboundQuantity: p.OutboundQuantity},
-		})
+		d, err := r.newClient(dc.Name, keys, dc.Pool, dc.EncTypes, dc.LeaseSet)
 		if err != nil {
 			return nil, fmt.Errorf("router: destination %s: %w", dc.Name, err)
 		}
@@ -136,6 +127,20 @@ func (r *Router) newDestinations() ([]*namedDestination, error) {
 	return out, nil
 }
 
+// newClient creates a local destination (keys nil: transient) with its
+// tunnel pool shaped by p (zero: the client defaults).
+func (r *Router) newClient(name string, keys *keyfile.PrivateKeys, p PoolShape, enc []crypto.EncType, ls client.LeaseSetOptions) (*client.Destination, error) {
+	if p == (PoolShape{}) {
+		l, q := tunnel.DefaultClientLength, tunnel.DefaultClientQuantity
+		p = PoolShape{InboundLength: l, OutboundLength: l, InboundQuantity: q, OutboundQuantity: q}
+	}
+	return client.New(routerNet{r}, client.Config{
+		Keys: keys, Log: r.log, Now: r.cfg.now, Encrypted: ls.Encrypted, ClientKey: ls.ClientKey, EncTypes: enc,
+		Pool: tunnel.PoolConfig{Name: name, InboundLength: p.InboundLength, OutboundLength: p.OutboundLength,
+			InboundQuantity: p.InboundQuantity, OutboundQuantity: p.OutboundQuantity},
+	})
+}
+
 // namedDestination is a destination with its tunnels.conf name (its
 // first section's) and the sections it serves.
 type namedDestination struct {
@@ -144,30 +149,20 @@ type namedDestination struct {
 	sections []DestinationConfig
 }
 
-// destinationHandler returns, for the pool of one of ds, the function that
-// takes the Garlic messages its inbound tunnels deliver (nil otherwise).
-func (r *Router) destinationHandler(ds []*namedDestination) func(p *tunnel.Pool) func(i2np.Header, []byte) {
-	byPool := make(map[*tunnel.Pool]*namedDestination, len(ds))
-	for _, d := range ds {
-		byPool[d.Pool()] = d
-	}
-	return func(p *tunnel.Pool) func(i2np.Header, []byte) {
-		d := byPool[p]
-		if d == nil {
-			return nil
+// destinationHandler returns the function that takes the messages the
+// inbound tunnels of destination d (name, for logs) deliver.
+func (r *Router) destinationHandler(name string, d *client.Destination) func(i2np.Header, []byte) {
+	return func(h i2np.Header, payload []byte) {
+		if h.Type == i2np.TypeDeliveryStatus {
+			d.HandleDeliveryStatus(payload) // ElGamal session tags confirmed
+			return
 		}
-		return func(h i2np.Header, payload []byte) {
-			if h.Type == i2np.TypeDeliveryStatus {
-				d.HandleDeliveryStatus(payload) // ElGamal session tags confirmed
-				return
-			}
-			if h.Type != i2np.TypeGarlic {
-				r.log.Debug("router: non-garlic message to a destination dropped", "name", d.name, "type", i2np.TypeName(h.Type))
-				return
-			}
-			if err := d.HandleGarlic(payload); err != nil {
-				r.log.Debug("router: destination garlic", "name", d.name, "err", err)
-			}
+		if h.Type != i2np.TypeGarlic {
+			r.log.Debug("router: non-garlic message to a destination dropped", "name", name, "type", i2np.TypeName(h.Type))
+			return
+		}
+		if err := d.HandleGarlic(payload); err != nil {
+			r.log.Debug("router: destination garlic", "name", name, "err", err)
 		}
 	}
 }

@@ -16,4 +16,12 @@
 // fields are guarded by one mutex; its exported accessors (Hash,
 // RouterInfo, Status) are safe to call concurrently at any time. The
 // I2NP handlers (dispatch.go) run on transport session goroutines.
+//
+// Local destinations come from tunnels.conf (destinations.go, opened by
+// Run) or are opened while the router runs with OpenSession
+// (sessions.go), for SAM, I2CP, BOB and the public Go API: each Session
+// owns its tunnel pool, LeaseSet goroutine and streaming Manager until
+// its Close, and Run's shutdown closes those still open. Resolve turns
+// b32, b33 and Base64 addresses into destination hashes, and other .i2p
+// names through the resolver set with SetNameResolver (the addressbook).
 package router

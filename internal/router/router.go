@@ -38,6 +38,9 @@ type Router struct {
 	udpTunnels  []udpTunnel           // set by runUDPTunnels
 	tcpTunnels  []tcpTunnel           // set by runStreams
 	nd          *netdbGlue            // set by Run (netdb.go)
+
+	sessions sessionTable // sessions.go, its own lock
+	handlers poolHandlers // local destinations by pool (sessions.go)
 }
 
 // New checks cfg and returns a router that has not started yet.
@@ -51,7 +54,7 @@ func New(cfg Config) (*Router, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Router{cfg: cfg, log: cfg.Logger}, nil
+	return &Router{cfg: cfg, log: cfg.Logger, sessions: newSessionTable()}, nil
 }
 
 func (c *Config) rand() io.Reader {

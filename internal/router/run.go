@@ -41,6 +41,7 @@ const closeTimeout = 5 * time.Second
 // Run starts the router and blocks until ctx ends or a subsystem fails,
 // then shuts down cleanly. It may be called once.
 func (r *Router) Run(ctx context.Context) error {
+	defer r.stopSessions() // sessions.go: OpenSession fails from now on
 	if err := r.Start(); err != nil {
 		return err
 	}
@@ -93,7 +94,9 @@ func (r *Router) Run(ctx context.Context) error {
 	r.mu.Lock()
 	r.dests = dests
 	r.mu.Unlock()
-	sender.dest = r.destinationHandler(dests)
+	for _, d := range dests {
+		r.handlers.set(d.Pool(), r.destinationHandler(d.name, d.Destination))
+	}
 
 	trs, err := r.newTransports(mgr)
 	if err != nil {
@@ -155,11 +158,13 @@ func (r *Router) Run(ctx context.Context) error {
 		report("control", r.serveControl(runCtx, ctl))
 	}()
 
+	r.sessionsReady()
 	r.log.Info("router running", "hash", ri.Hash().String(), "netid", r.cfg.NetID,
 		"routers", store.Len(), "floodfills", store.Floodfills())
 	<-runCtx.Done()
 
 	r.log.Info("router stopping")
+	r.stopSessions()
 	loops.Wait()
 	closeCtx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 	if err := mgr.CloseAll(closeCtx, transport.ReasonRouterShutdown); err != nil {

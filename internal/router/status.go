@@ -3,6 +3,8 @@ package router
 import (
 	"math"
 
+	"github.com/veil-i2p/veil/internal/client"
+
 	"github.com/veil-i2p/veil/internal/tunnel"
 	"slices"
 	"strings"
@@ -173,13 +175,10 @@ func (r *Router) Status() Status {
 		st.Tunnels.BuiltOK, st.Tunnels.BuildsFailed = ts.BuiltOK, ts.BuildsFailed
 	}
 	for _, d := range dests {
-		ds := DestinationStatus{Name: d.name, Address: d.B32(), Stores: d.Stores(), B33: d.B33()}
-		ds.Sent, ds.Received = d.Counts()
-		ds.SentBy, ds.ReceivedBy, ds.GarlicSent, ds.GarlicReceived = destinationMessages(d.Stats())
-		if ls := d.LeaseSet(); ls != nil {
-			ds.Leases, ds.Published = len(ls.Leases), ls.Published.Time().UTC().Format(time.RFC3339)
-		}
-		st.Destinations = append(st.Destinations, ds)
+		st.Destinations = append(st.Destinations, destinationStatus(d.name, d.Destination))
+	}
+	for _, s := range r.openSessions() {
+		st.Destinations = append(st.Destinations, destinationStatus(s.name, s.d))
 	}
 	st.UDPTunnels = append([]UDPTunnelStatus{}, r.udpTunnelStatus()...)
 	st.TCPTunnels = append([]TCPTunnelStatus{}, r.tcpTunnelStatus()...)
@@ -211,4 +210,15 @@ func (r *Router) Status() Status {
 		slices.SortFunc(st.Transports, func(a, b SessionStatus) int { return strings.Compare(a.Peer, b.Peer) })
 	}
 	return st
+}
+
+// destinationStatus describes the local destination d named name.
+func destinationStatus(name string, d *client.Destination) DestinationStatus {
+	ds := DestinationStatus{Name: name, Address: d.B32(), Stores: d.Stores(), B33: d.B33()}
+	ds.Sent, ds.Received = d.Counts()
+	ds.SentBy, ds.ReceivedBy, ds.GarlicSent, ds.GarlicReceived = destinationMessages(d.Stats())
+	if ls := d.LeaseSet(); ls != nil {
+		ds.Leases, ds.Published = len(ls.Leases), ls.Published.Time().UTC().Format(time.RFC3339)
+	}
+	return ds
 }

@@ -91,10 +91,9 @@ type tunnelSender struct {
 	self  data.Hash
 	queue chan outbound
 	local chan localMsg
-	// dest returns the handler of the local destination that owns pool p,
-	// or nil (set by Run once destinations exist; read on Run's
-	// goroutine only).
-	dest func(p *tunnel.Pool) func(h i2np.Header, payload []byte)
+	// dest maps a local destination's pool to its handler (sessions.go):
+	// tunnels.conf destinations and sessions opened while running.
+	dest *poolHandlers
 }
 
 // localMsg is a message for this router itself: from one of our inbound
@@ -105,7 +104,7 @@ type localMsg struct {
 }
 
 func newTunnelSender(r *Router, mgr *transport.Manager, self data.Hash) *tunnelSender {
-	return &tunnelSender{r: r, mgr: mgr, self: self, queue: make(chan outbound, dialQueueLen),
+	return &tunnelSender{r: r, mgr: mgr, self: self, dest: &r.handlers, queue: make(chan outbound, dialQueueLen),
 		local: make(chan localMsg, dialQueueLen)}
 }
 
@@ -118,8 +117,8 @@ func (ts *tunnelSender) Run(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			case l := <-ts.local:
-				if ts.dest != nil && l.pool != nil {
-					if h := ts.dest(l.pool); h != nil {
+				if l.pool != nil {
+					if h := ts.dest.get(l.pool); h != nil {
 						h(i2np.Header{Type: l.m.Type, ID: l.m.ID, Expiration: l.m.Expiration}, l.m.Payload)
 						continue
 					}

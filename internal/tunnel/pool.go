@@ -33,6 +33,7 @@ type Pool struct {
 	outbound []*OutboundTunnel
 	pendIn   int // builds in flight
 	pendOut  int
+	removed  bool // by RemovePool: builds that still answer are dropped
 }
 
 // Name is the pool's name, for status.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -412,3 +413,29 @@ func randomTunnelID() data.TunnelID { return data.TunnelID(randomID()) }
 
 // errNotOurs says a message is not for Tunnels; the caller tries transit.
 var errNotOurs = fmt.Errorf("tunnel: not one of our tunnels")
+
+// RemovePool stops p (a destination closed): no more builds or tests for
+// it, and its tunnels are dropped at once. Its inbound tunnels stop
+// delivering; the hops keep their part until it expires, as when a
+// router goes away. Builds still in flight are counted when they answer
+// or time out, and their tunnels discarded. Removing a pool twice, or one
+// that is not ours, does nothing.
+func (t *Tunnels) RemovePool(p *Pool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	i := slices.Index(t.pools, p)
+	if i < 0 {
+		return
+	}
+	t.pools = slices.Delete(t.pools, i, i+1)
+	p.removed = true
+	for _, it := range p.inbound {
+		delete(t.inbound, it.id)
+	}
+	for id, pt := range t.tests {
+		if pt.in.pool == p || pt.out.pool == p {
+			delete(t.tests, id)
+		}
+	}
+	p.inbound, p.outbound = nil, nil
+}

@@ -42,7 +42,7 @@ func (t *Tunnels) HandleBuildReply(typ uint8, id uint32, payload []byte) bool {
 		ok = agreed && ok
 	}
 	t.outcome(now, ok)
-	if ok {
+	if ok && !pb.pool.removed {
 		t.addTunnelLocked(pb, now)
 	}
 	t.mu.Unlock()

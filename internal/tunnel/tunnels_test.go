@@ -363,3 +363,49 @@ func TestBuildsUnderFlood(t *testing.T) {
 		}
 	}
 }
+
+// TestRemovePool: a removed pool's tunnels go at once, builds in flight
+// for it are discarded when they answer, and nothing is built for it
+// again; the other pools are untouched.
+func TestRemovePool(t *testing.T) {
+	s := newSimNet(t, 6)
+	shape := PoolConfig{InboundLength: 2, OutboundLength: 2, InboundQuantity: 2, OutboundQuantity: 2}
+	shape.Name = "exploratory"
+	s.tun.NewPool(shape)
+	shape.Name = "dest"
+	d := s.tun.NewPool(shape)
+	s.step(0)
+	s.step(time.Second)
+	if st := s.tun.Status(); len(st.Inbound) != 4 || len(st.Outbound) != 4 {
+		t.Fatalf("before: %d in, %d out", len(st.Inbound), len(st.Outbound))
+	}
+	s.tun.RemovePool(d)
+	s.tun.RemovePool(d) // twice: nothing more
+	st := s.tun.Status()
+	for _, ti := range append(st.Inbound, st.Outbound...) {
+		if ti.Pool != "exploratory" {
+			t.Fatalf("tunnel of pool %s left", ti.Pool)
+		}
+	}
+	if len(st.Inbound) != 2 || len(st.Outbound) != 2 || len(s.tun.inbound) != 3 { // + the zero-hop one
+		t.Fatalf("after: %d in, %d out, %d inbound ids", len(st.Inbound), len(st.Outbound), len(s.tun.inbound))
+	}
+	// A pool removed while its builds are in flight.
+	shape.Name = "late"
+	late := s.tun.NewPool(shape)
+	s.now = s.now.Add(time.Second)
+	s.tun.maintain(s.now)
+	if s.tun.Status().Pending == 0 {
+		t.Fatal("no build in flight")
+	}
+	s.tun.RemovePool(late)
+	s.pump()
+	built := s.tun.Status().BuiltOK
+	for range 3 {
+		s.step(time.Second)
+	}
+	st = s.tun.Status()
+	if st.Pending != 0 || st.BuiltOK != built || len(st.Inbound) != 2 || len(st.Outbound) != 2 || len(s.tun.inbound) != 3 {
+		t.Fatalf("late pool: %+v, %d inbound ids", st, len(s.tun.inbound))
+	}
+}
