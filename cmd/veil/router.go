@@ -80,5 +80,5 @@ func runRouter(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return r.Run(ctx)
+	return runWithServices(ctx, r, opts, logger)
 }

@@ -3,7 +3,6 @@ package router
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"net"
@@ -11,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/veil-i2p/veil/internal/console"
 )
 
 // The control endpoint: HTTP over a Unix socket, <datadir>/veil.sock,
@@ -84,28 +85,7 @@ func (r *Router) serveControl(ctx context.Context, ln net.Listener) error {
 		enc.Encode(r.Status())
 	})
 	r.netdbRoutes(mux) // GET /netdb/lookup (netdb_control.go)
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      10 * time.Second,
-		MaxHeaderBytes:    8 << 10,
-		ErrorLog:          nil,
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		srv.Close()
-	}
-	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	// The console's server settings fit: its write timeout (15 s) is
+	// above lookupWait.
+	return console.Serve(ctx, ln, mux)
 }

@@ -1,0 +1,189 @@
+package console
+
+import (
+	"context"
+	"time"
+)
+
+// Router is what the console needs from the router. Implementations must
+// be safe for concurrent use; internal/router implements it.
+type Router interface {
+	// Snapshot is the router's state now.
+	Snapshot() Snapshot
+	// History is the recent bandwidth samples, oldest first.
+	History() []Sample
+	// Lookup looks key (a .b32.i2p address, a b33 address or a Base64
+	// hash) up in the netDb; typ is "leaseset" or "routerinfo".
+	Lookup(ctx context.Context, key, typ string) Lookup
+	// Settings are the settings the configuration page edits, as last
+	// saved (or as the router started).
+	Settings() Settings
+	// SaveSettings writes s to the configuration file; they take effect
+	// at the next start.
+	SaveSettings(s Settings) error
+	// Shutdown stops the router gracefully (it returns at once).
+	Shutdown()
+}
+
+// Snapshot is everything the pages show.
+type Snapshot struct {
+	Overview     Overview
+	Bootstrap    []Stage
+	Peers        []Peer
+	Tunnels      Tunnels
+	NetDB        NetDB
+	Destinations []Destination
+	I2PTunnels   []I2PTunnel
+}
+
+// Overview is the overview page's summary.
+type Overview struct {
+	Hash         string // I2P Base64
+	Version      string // the I2P API version we publish
+	Caps         string
+	NetID        int
+	Uptime       time.Duration
+	Status       string // ok, firewalled, unknown (reachability)
+	BytesIn      uint64 // since start
+	BytesOut     uint64
+	RateIn       float64 // bytes per second, recent
+	RateOut      float64
+	BuildSuccess *float64 // 0..1 over the last 10 minutes; nil before any build
+	Builds       int      // builds in the last 10 minutes
+	PeersKnown   int      // RouterInfos in the netDb
+	PeersActive  int      // transport sessions
+	Transit      int      // transit tunnels carried now
+	Streams      int      // open streams, all destinations
+	Floodfill    bool
+	Shutdown     bool // shutting down
+}
+
+// Stage is one step of the start: reseed, netDb, first tunnels, LeaseSets
+// published.
+type Stage struct {
+	Name   string
+	Done   bool
+	Detail string
+}
+
+// Peer is one transport session.
+type Peer struct {
+	Hash        string
+	Transport   string // NTCP2 or SSU2
+	Direction   string // in or out
+	Address     string
+	Caps        string // from the peer's RouterInfo; "" when unknown
+	Version     string
+	BytesIn     uint64
+	BytesOut    uint64
+	Established time.Time
+}
+
+// Tunnels are our tunnels and the transit ones.
+type Tunnels struct {
+	Exploratory  []Tunnel
+	Client       []Tunnel
+	Transit      []TransitTunnel
+	TransitCount int
+	Pending      int
+	BuiltOK      uint64
+	BuildsFailed uint64
+	TestsOK      uint64
+	TestsFailed  uint64
+	// Transit build requests and traffic since start.
+	Requests, Accepted, Rejected, Dropped uint64
+	DataIn, DataOut                       uint64
+}
+
+// Tunnel is one of our tunnels.
+type Tunnel struct {
+	Pool      string // exploratory, or a destination's name
+	Direction string // inbound or outbound
+	Hops      []string
+	State     string
+	Expires   time.Time
+}
+
+// TransitTunnel is one tunnel carried for others.
+type TransitTunnel struct {
+	ID       uint32
+	Role     string
+	Next     string
+	Expires  time.Time
+	Messages uint64
+}
+
+// NetDB is the netDb page.
+type NetDB struct {
+	Routers    int
+	Floodfills int
+	LeaseSets  int
+	Floodfill  bool
+	// Counters by name (lookups, stores_received, …) as in veil status.
+	Counters []Counter
+}
+
+// Counter is a named count.
+type Counter struct {
+	Name  string
+	Value uint64
+}
+
+// Destination is one local destination.
+type Destination struct {
+	Name      string
+	B32       string
+	B33       string
+	Published time.Time // zero: no LeaseSet yet
+	Stores    uint64
+	Sent      uint64
+	Received  uint64
+	Leases    []Lease
+	// Garlic messages by kind ("NS", "ES", "ElGamal NS", …).
+	GarlicSent, GarlicReceived map[string]uint64
+}
+
+// Lease is one lease of a published LeaseSet.
+type Lease struct {
+	Gateway  string
+	TunnelID uint32
+	Expires  time.Time
+}
+
+// I2PTunnel is one tunnel of tunnels.conf (or the HTTP proxy).
+type I2PTunnel struct {
+	Name        string
+	Type        string
+	Destination string // ….b32.i2p
+	Listen      string
+	Streams     int
+}
+
+// Lookup is the result of a netDb lookup.
+type Lookup struct {
+	Key         string
+	Type        string
+	Found       bool
+	StoreType   int
+	Published   string
+	Expires     string
+	Destination string
+	Leases      int
+	Error       string
+}
+
+// Settings are the options the configuration page edits (i2pd's names:
+// bandwidth, share, notransit, floodfill).
+type Settings struct {
+	Bandwidth string
+	Share     int
+	NoTransit bool
+	Floodfill bool
+}
+
+// Sample is one point of the bandwidth history.
+type Sample struct {
+	At      time.Time
+	RateIn  float64 // bytes per second
+	RateOut float64
+}

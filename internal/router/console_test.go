@@ -1,0 +1,74 @@
+package router
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/veil-i2p/veil/internal/console"
+)
+
+// TestConsoleView: the adapter maps a running router's status onto the
+// console's view, and every page renders from it.
+func TestConsoleView(t *testing.T) {
+	dir := t.TempDir()
+	r, err := New(loopbackConfig(t, dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	running(t, r)
+	waitStatusFor(t, dir, "running", 10*time.Second, func(st Status) bool { return st.Router.Hash != "" })
+	stopped := make(chan struct{}, 1)
+	conf := filepath.Join(dir, "i2pd.conf")
+	v := r.ConsoleView(ConsoleOptions{ConfFile: conf, Settings: console.Settings{Share: 100}, Shutdown: func() { stopped <- struct{}{} }})
+	now := time.Now()
+	v.sample(now)
+	v.sample(now.Add(sampleEvery))
+	if h := v.History(); len(h) != 1 {
+		t.Fatalf("history %v", h)
+	}
+	snap := v.Snapshot()
+	if snap.Overview.Hash != r.Hash().String() || snap.Overview.NetID != 99 || len(snap.Bootstrap) != 4 {
+		t.Fatalf("snapshot %+v", snap.Overview)
+	}
+	if snap.Overview.Status != "unknown" {
+		t.Errorf("status %q", snap.Overview.Status)
+	}
+	if err := v.SaveSettings(console.Settings{Bandwidth: "O", Share: 40}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(conf); !strings.Contains(string(b), "bandwidth = O\nshare = 40\n") {
+		t.Errorf("config file:\n%s", b)
+	}
+	if v.Settings().Bandwidth != "O" {
+		t.Errorf("settings %+v", v.Settings())
+	}
+	srv, err := console.New(console.Config{Address: "127.0.0.1:7070", StrictHeaders: true}, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	for _, p := range []string{"/", "/peers", "/tunnels", "/netdb", "/destinations", "/i2ptunnels", "/config", "/graph.svg", "/api/status"} {
+		resp, err := http.Get(ts.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("%s: status %d: %s", p, resp.StatusCode, b)
+		}
+	}
+	v.Shutdown()
+	select {
+	case <-stopped:
+	default:
+		t.Error("Shutdown did not call the router's stop")
+	}
+}
