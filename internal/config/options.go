@@ -50,6 +50,7 @@ type Options struct {
 	BOB            Listener
 	I2CP           I2CP
 	I2PControl     I2PControl
+	Metrics        Listener // veil only: the Prometheus endpoint
 	UPnP           UPnP
 	Precomputation Precomputation
 	Reseed         Reseed

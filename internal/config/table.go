@@ -137,6 +137,11 @@ var optionTable = [...]option{
 	strOpt("i2pcontrol.cert", "i2pcontrol.crt.pem", "I2PControl TLS certificate", func(o *Options) *string { return &o.I2PControl.Cert }),
 	strOpt("i2pcontrol.key", "i2pcontrol.key.pem", "I2PControl TLS key", func(o *Options) *string { return &o.I2PControl.Key }),
 
+	// veil's own (i2pd has no metrics endpoint): see veilOptions in dump_test.go.
+	boolOpt("metrics.enabled", false, "serve Prometheus metrics (veil only)", func(o *Options) *bool { return &o.Metrics.Enabled }),
+	strOpt("metrics.address", "127.0.0.1", "metrics address (veil only)", func(o *Options) *string { return &o.Metrics.Address }).with(checkListenAddress),
+	portOpt("metrics.port", 7071, "metrics port (veil only)", func(o *Options) *int { return &o.Metrics.Port }),
+
 	boolOpt("upnp.enabled", false, "forward the port with UPnP", func(o *Options) *bool { return &o.UPnP.Enabled }),
 	strOpt("upnp.name", "veil", "name shown in the UPnP forwarding list", func(o *Options) *string { return &o.UPnP.Name }),
 

@@ -38,9 +38,10 @@ func (f *fakeRouter) Snapshot() Snapshot {
 		Tunnels: Tunnels{Exploratory: []Tunnel{{Pool: "exploratory", Direction: "inbound", Hops: []string{"a", "b"}, State: "established", Expires: now.Add(time.Minute)}},
 			Client:  []Tunnel{{Pool: evil, Direction: "outbound", Hops: []string{"c"}, State: "established", Expires: now.Add(time.Minute)}},
 			Transit: []TransitTunnel{{ID: 42, Role: "participant", Next: "n", Expires: now.Add(time.Minute)}}, TransitCount: 1},
-		NetDB:        NetDB{Routers: 7, Floodfills: 2, LeaseSets: 1, Counters: []Counter{{Name: "lookups", Value: 5}}},
-		Destinations: []Destination{{Name: evil, B32: "abc.b32.i2p", Published: now, Leases: []Lease{{Gateway: "gw", TunnelID: 9, Expires: now.Add(time.Minute)}}}},
-		I2PTunnels:   []I2PTunnel{{Name: "web", Type: "server", Destination: "abc.b32.i2p", Listen: evil}},
+		NetDB: NetDB{Routers: 7, Floodfills: 2, LeaseSets: 1, Counters: []Counter{{Name: "lookups", Value: 5}}},
+		Destinations: []Destination{{Name: evil, B32: "abc.b32.i2p", Published: now, Leases: []Lease{{Gateway: "gw", TunnelID: 9, Expires: now.Add(time.Minute)}},
+			GarlicSent: map[string]uint64{"ES \"x\"\n": 4, "NS": 1}, GarlicReceived: map[string]uint64{"ES": 3}}},
+		I2PTunnels: []I2PTunnel{{Name: "web", Type: "server", Destination: "abc.b32.i2p", Listen: evil}},
 	}
 }
 
