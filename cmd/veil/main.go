@@ -28,6 +28,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return runStatus(args[1:], stdout, stderr)
 		case "reseed":
 			return runReseed(args[1:], stdout, stderr)
+		case "addressbook":
+			return runAddressBook(args[1:], stdout, stderr)
 		case "help", "-h", "--help", "-help":
 			usage(stdout)
 			return 0

@@ -54,7 +54,8 @@ func routerConfig(o *config.Options, logger *slog.Logger) router.Config {
 			Threshold: o.Reseed.Threshold, Verify: o.Reseed.Verify, URLs: o.Reseed.URLs,
 			File: o.Reseed.File, ZipFile: o.Reseed.ZipFile, Proxy: o.Reseed.Proxy, CertsDir: o.CertsDir,
 		},
-		Logger: logger,
+		AddressBook: addressBookConfig(o),
+		Logger:      logger,
 	}
 }
 

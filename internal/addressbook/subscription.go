@@ -77,8 +77,9 @@ type Subscriber struct {
 	log    *slog.Logger
 	client *http.Client
 
-	update sync.Mutex // one update at a time
-	mu     sync.Mutex // guards state
+	kick   chan struct{} // 1 slot: Kick asks Run for an update now
+	update sync.Mutex    // one update at a time
+	mu     sync.Mutex    // guards state
 	state  map[string]subState
 }
 
@@ -123,7 +124,7 @@ func NewSubscriber(book *AddressBook, cfg SubscriberConfig) (*Subscriber, error)
 	if cfg.Retry == 0 {
 		cfg.Retry = DefaultRetry
 	}
-	s := &Subscriber{book: book, cfg: cfg, log: cfg.Logger, state: make(map[string]subState)}
+	s := &Subscriber{book: book, cfg: cfg, log: cfg.Logger, state: make(map[string]subState), kick: make(chan struct{}, 1)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -265,7 +266,7 @@ func (s *Subscriber) fetch(ctx context.Context, u string) (*Stats, error) {
 
 // Run updates after FirstDelay, then every Interval; after a failed
 // round it retries after Retry, doubling up to Interval. It returns when
-// ctx ends.
+// ctx ends. Kick brings an update forward.
 func (s *Subscriber) Run(ctx context.Context) {
 	if len(s.cfg.URLs) == 0 && s.cfg.DefaultURL == "" {
 		return
@@ -278,6 +279,8 @@ func (s *Subscriber) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-s.kick:
+			t.Stop()
 		}
 		if err := s.Update(ctx); err != nil {
 			wait, retry = retry, min(2*retry, s.cfg.Interval)
@@ -285,6 +288,14 @@ func (s *Subscriber) Run(ctx context.Context) {
 			wait, retry = s.cfg.Interval, s.cfg.Retry
 		}
 		t.Reset(wait)
+	}
+}
+
+// Kick makes Run update now rather than at its next time.
+func (s *Subscriber) Kick() {
+	select {
+	case s.kick <- struct{}{}:
+	default: // one is pending already
 	}
 }
 

@@ -62,6 +62,8 @@ type Config struct {
 	ControlSocket string
 	// Reseed fills an almost empty netDb at start (reseed.go).
 	Reseed ReseedConfig
+	// AddressBook, when set, names destinations (addressbook.go).
+	AddressBook *AddressBookConfig
 
 	Logger *slog.Logger
 	Rand   io.Reader        // nil means crypto/rand

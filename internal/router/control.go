@@ -84,7 +84,8 @@ func (r *Router) serveControl(ctx context.Context, ln net.Listener) error {
 		enc.SetIndent("", "  ")
 		enc.Encode(r.Status())
 	})
-	r.netdbRoutes(mux) // GET /netdb/lookup (netdb_control.go)
+	r.netdbRoutes(mux)       // GET /netdb/lookup (netdb_control.go)
+	r.addressBookRoutes(mux) // /addressbook/… (addressbook_control.go)
 	// The console's server settings fit: its write timeout (15 s) is
 	// above lookupWait.
 	return console.Serve(ctx, ln, mux)

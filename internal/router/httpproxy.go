@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/veil-i2p/veil/internal/client"
 	"github.com/veil-i2p/veil/internal/data"
 	"github.com/veil-i2p/veil/internal/i2ptunnel"
 	"github.com/veil-i2p/veil/internal/streaming"
@@ -18,7 +17,7 @@ import (
 // startHTTPProxy opens the local port of the HTTP proxy of section sec,
 // whose streams go out on m.
 func (r *Router) startHTTPProxy(sec DestinationConfig, m *streaming.Manager) (tcpTunnel, func(context.Context), error) {
-	p, err := i2ptunnel.NewHTTPProxy(*sec.HTTPProxy, m, r.b33Resolver(sec.Name), r.log)
+	p, err := i2ptunnel.NewHTTPProxy(*sec.HTTPProxy, m, r.destResolver(sec.Name), r.log)
 	if err != nil {
 		return tcpTunnel{}, nil, err
 	}
@@ -30,19 +29,16 @@ func (r *Router) startHTTPProxy(sec DestinationConfig, m *streaming.Manager) (tc
 		func(ctx context.Context) { p.Serve(ctx, ln) }, nil
 }
 
-// b33Resolver resolves encrypted-LeaseSet (b33) addresses through the
-// local destination of section name (so its client key, if any, opens
-// them, and its streams can then reach them). Other names need an
-// addressbook, which veil does not have yet.
-func (r *Router) b33Resolver(name string) i2ptunnel.Resolver {
+// destResolver resolves names for the tunnels of section name: b33
+// addresses through its local destination (so its client key, if any,
+// opens them, and its streams can then reach them), other names through
+// the router's resolver (the addressbook).
+func (r *Router) destResolver(name string) i2ptunnel.Resolver {
 	return func(ctx context.Context, host string) (data.Hash, error) {
-		if !data.IsB33(host) {
-			return data.Hash{}, fmt.Errorf("%w: %q", i2ptunnel.ErrUnknownName, host)
-		}
 		d := r.Destination(name)
 		if d == nil {
 			return data.Hash{}, fmt.Errorf("router: no destination %s", name)
 		}
-		return d.ResolveB33(ctx, host, client.B33Key{})
+		return r.resolve(ctx, host, d)
 	}
 }

@@ -39,6 +39,7 @@ type Router struct {
 	tcpTunnels  []tcpTunnel           // set by runStreams
 	nd          *netdbGlue            // set by Run (netdb.go)
 
+	book     *addressBook // addressbook.go, set by New
 	sessions sessionTable // sessions.go, its own lock
 	handlers poolHandlers // local destinations by pool (sessions.go)
 }
@@ -54,7 +55,11 @@ func New(cfg Config) (*Router, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Router{cfg: cfg, log: cfg.Logger, sessions: newSessionTable()}, nil
+	r := &Router{cfg: cfg, log: cfg.Logger, sessions: newSessionTable()}
+	if err := r.openAddressBook(); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 func (c *Config) rand() io.Reader {

@@ -81,7 +81,7 @@ func (r *Router) runStreams(ctx context.Context, ds []*namedDestination) {
 func (r *Router) startTCPTunnel(sec DestinationConfig, m *streaming.Manager) (tcpTunnel, func(context.Context), error) {
 	switch {
 	case sec.TCPClient != nil:
-		c := i2ptunnel.NewClient(*sec.TCPClient, m, nil, r.log)
+		c := i2ptunnel.NewClient(*sec.TCPClient, m, r.destResolver(sec.Name), r.log)
 		ln, err := c.Listen()
 		if err != nil {
 			return tcpTunnel{}, nil, err

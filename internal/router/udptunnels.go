@@ -43,7 +43,7 @@ func (r *Router) runUDPTunnels(ctx context.Context, ds []*namedDestination) {
 			}
 			switch {
 			case sec.UDPClient != nil:
-				c := i2ptunnel.NewUDPClient(*sec.UDPClient, mux, nil, r.log)
+				c := i2ptunnel.NewUDPClient(*sec.UDPClient, mux, r.destResolver(sec.Name), r.log)
 				conn, err := c.Listen()
 				if err != nil {
 					r.log.Error("router: udpclient tunnel not started", "name", sec.Name, "err", err)

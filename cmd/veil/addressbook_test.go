@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/veil-i2p/veil/internal/config"
+	"github.com/veil-i2p/veil/internal/crypto"
+	"github.com/veil-i2p/veil/internal/data"
+	"github.com/veil-i2p/veil/internal/keyfile"
+)
+
+func testDestB64(t *testing.T) (string, data.Destination) {
+	k, err := keyfile.Generate(crypto.SigEdDSASHA512, crypto.EncElGamal, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data.EncodeBase64(k.Identity.Bytes()), k.Identity
+}
+
+// TestAddressBookCommand runs the subcommands on the files (no router).
+func TestAddressBookCommand(t *testing.T) {
+	dir := t.TempDir()
+	dd := "--datadir=" + dir
+	b64, d := testDestB64(t)
+	other, _ := testDestB64(t)
+	veil := func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := run(append([]string{"addressbook"}, append(args, dd)...), &out, &errb)
+		return code, out.String(), errb.String()
+	}
+	if code, _, e := veil("add", "Mine.i2p", b64); code != 0 {
+		t.Fatalf("add: %d %s", code, e)
+	}
+	if code, _, _ := veil("add", "mine.i2p", other); code == 0 {
+		t.Fatal("add over a held name succeeded without --replace")
+	}
+	if code, _, e := veil("add", "bad..i2p", other); code == 0 || !strings.Contains(e, "bad host name") {
+		t.Fatalf("bad name: %d %q", code, e)
+	}
+	feed := filepath.Join(dir, "feed.txt")
+	os.WriteFile(feed, []byte("other.i2p="+other+"\nmine.i2p="+other+"\ngarbage\n"), 0o600)
+	if code, out, e := veil("import", feed); code != 0 || !strings.HasPrefix(out, "1 added, 1 already") {
+		t.Fatalf("import: %d %q %s", code, out, e)
+	}
+	code, out, _ := veil("list")
+	if code != 0 || !strings.Contains(out, "mine.i2p\t"+d.Hash().B32()+"\tprivate") || !strings.Contains(out, "other.i2p") {
+		t.Fatalf("list: %q", out)
+	}
+	code, out, _ = veil("export", "--book=private")
+	if code != 0 || !strings.Contains(out, "mine.i2p="+b64+"\n") {
+		t.Fatalf("export: %q", out)
+	}
+	if code, _, e := veil("remove", "mine.i2p"); code != 0 {
+		t.Fatal(e)
+	}
+	if code, _, _ := veil("remove", "mine.i2p"); code == 0 {
+		t.Fatal("second remove succeeded")
+	}
+	if code, _, e := veil("update"); code == 0 {
+		t.Fatalf("update without a router succeeded: %s", e)
+	}
+}
+
+func TestAddressBookOptions(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		subs int
+		def  bool
+	}{
+		{[]string{"--netid=2"}, 1, true},
+		{[]string{"--netid=42"}, 0, false},
+		{[]string{"--netid=42", "--addressbook.subscriptions=http://a.i2p/h,http://b.i2p/h"}, 2, false},
+		{[]string{"--netid=42", "--addressbook.defaulturl=http://a.i2p/h"}, 0, true},
+		{[]string{"--netid=2", "--addressbook.subscriptions="}, 0, true},
+	} {
+		o, err := config.Load(append(c.args, "--datadir="+t.TempDir()), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ab := addressBookConfig(o)
+		if ab == nil || len(ab.Subscriptions) != c.subs || (ab.DefaultURL != "") != c.def {
+			t.Errorf("%v: %+v", c.args, ab)
+		}
+	}
+	o, _ := config.Load([]string{"--addressbook.enabled=false", "--datadir=" + t.TempDir()}, nil)
+	if addressBookConfig(o) != nil {
+		t.Error("disabled addressbook configured")
+	}
+}
