@@ -40,11 +40,24 @@ var layers = map[string]int{
 	"internal/inspect":         9,
 	"internal/router":          10,
 	"internal/i2pdtest":        11, // test support: runs real i2pd routers
-	"cmd/veil":                 12,
-	"interop":                  12,
+	"internal/node":            11, // options -> router.Config, for cmd/veil and the public API
+	".":                        12, // package veil, the public Go API
+	"cmd/veil":                 13,
+	"interop":                  13,
 }
 
-const module = "github.com/veil-i2p/veil/"
+const (
+	root   = "github.com/veil-i2p/veil"
+	module = root + "/"
+)
+
+// rel is a package's path in the module; "." for the root package.
+func rel(pkg string) string {
+	if pkg == root {
+		return "."
+	}
+	return strings.TrimPrefix(pkg, module)
+}
 
 func TestLayers(t *testing.T) {
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "./...").Output()
@@ -53,21 +66,18 @@ func TestLayers(t *testing.T) {
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Fields(line)
-		pkg := strings.TrimPrefix(strings.TrimPrefix(f[0], module), "github.com/veil-i2p/veil")
-		if pkg == "" {
-			continue // the root holds only this test
-		}
+		pkg := rel(f[0])
 		lp, ok := level(pkg)
 		if !ok {
 			t.Errorf("package %s has no layer: add it to layers_test.go", pkg)
 			continue
 		}
 		for _, imp := range f[1:] {
-			if !strings.HasPrefix(imp, module) {
+			if imp != root && !strings.HasPrefix(imp, module) {
 				continue
 			}
-			dep := strings.TrimPrefix(imp, module)
-			if strings.HasPrefix(pkg, dep+"/") || strings.HasPrefix(dep, pkg+"/") {
+			dep := rel(imp)
+			if pkg != "." && dep != "." && (strings.HasPrefix(pkg, dep+"/") || strings.HasPrefix(dep, pkg+"/")) {
 				continue // a package and its subpackages share a layer
 			}
 			ld, ok := level(dep)
@@ -84,6 +94,10 @@ func TestLayers(t *testing.T) {
 
 // level finds the level of pkg or of its nearest listed ancestor.
 func level(pkg string) (int, bool) {
+	if pkg == "." {
+		l, ok := layers["."]
+		return l, ok
+	}
 	for p := pkg; p != "" && p != "."; {
 		if l, ok := layers[p]; ok {
 			return l, true

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/veil-i2p/veil/internal/config"
+	"github.com/veil-i2p/veil/internal/node"
 	"github.com/veil-i2p/veil/internal/router"
 )
 
@@ -64,18 +65,9 @@ func runRouter(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg := routerConfig(opts, logger)
-	tunnels, err := config.LoadTunnels(opts)
+	cfg, err := node.RouterConfig(opts, logger)
 	if err != nil {
-		return err
-	}
-	if cfg.Destinations, err = destinations(tunnels); err != nil {
-		return err
-	}
-	if hp, err := httpProxy(opts); err != nil {
 		return usageError{err}
-	} else if hp != nil {
-		cfg.Destinations = append(cfg.Destinations, *hp)
 	}
 	r, err := router.New(cfg)
 	if err != nil {

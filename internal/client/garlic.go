@@ -30,6 +30,9 @@ type Received struct {
 	// a Datagram3's sender is only claimed.
 	Sender   data.Hash
 	Verified bool
+	// SenderDest is the sender's full destination (Datagram1 and
+	// Datagram2 carry it), as SAM and net.PacketConn users answer to it.
+	SenderDest []byte
 	// Options are a Datagram2's or Datagram3's options.
 	Options data.Mapping
 	// From is the sender's static encryption key when the garlic session
@@ -152,13 +155,13 @@ func (d *Destination) openDatagram(r *Received, now time.Time) error {
 		if err != nil {
 			return err
 		}
-		r.Sender, r.Verified, r.Data = dg.From.Hash(), true, dg.Payload
+		r.Sender, r.SenderDest, r.Verified, r.Data = dg.From.Hash(), dg.From.Bytes(), true, dg.Payload
 	case ProtoDatagram2:
 		dg, err := ParseDatagram2(r.Data, d.Hash(), now)
 		if err != nil {
 			return err
 		}
-		r.Sender, r.Verified, r.Options, r.Data = dg.From.Hash(), true, dg.Options, dg.Payload
+		r.Sender, r.SenderDest, r.Verified, r.Options, r.Data = dg.From.Hash(), dg.From.Bytes(), true, dg.Options, dg.Payload
 	case ProtoDatagram3:
 		dg, err := ParseDatagram3(r.Data)
 		if err != nil {

@@ -79,6 +79,33 @@ func (n routerNet) Store() *netdb.Store {
 	return n.r.netdb
 }
 
+// keysPath is where the keys file path is: under the data folder unless
+// absolute; "" stays "".
+func (r *Router) keysPath(path string) string {
+	if path != "" && !filepath.IsAbs(path) {
+		path = filepath.Join(r.cfg.DataDir, path)
+	}
+	return path
+}
+
+// LoadKeys loads a destination's private keys file in i2pd's format
+// (relative paths are under the data folder), creating it with i2pd's
+// default for tunnel keys when it does not exist: Ed25519, and the unused
+// ElGamal field of a Destination.
+func (r *Router) LoadKeys(path string) (*keyfile.PrivateKeys, error) {
+	path = r.keysPath(path)
+	k, created, err := keyfile.LoadOrCreate(path, func() (*keyfile.PrivateKeys, error) {
+		return keyfile.Generate(crypto.SigEdDSASHA512, crypto.EncElGamal, rand.Reader)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		r.log.Info("router: destination keys created", "file", path, "address", k.Identity.Hash().B32())
+	}
+	return k, nil
+}
+
 // newDestinations opens the configured destinations. Sections naming
 // the same keys file share one destination, as in i2pd; the first
 // section's pool and LeaseSet options shape it.
@@ -87,27 +114,17 @@ func (r *Router) newDestinations() ([]*namedDestination, error) {
 	byKeys := make(map[string]*namedDestination)
 	for _, dc := range r.cfg.Destinations {
 		var keys *keyfile.PrivateKeys
-		path := dc.KeysFile
+		path := r.keysPath(dc.KeysFile)
 		if path != "" {
-			if !filepath.IsAbs(path) {
-				path = filepath.Join(r.cfg.DataDir, path)
-			}
 			if d := byKeys[path]; d != nil {
 				d.sections = append(d.sections, dc)
 				continue
 			}
-			k, created, err := keyfile.LoadOrCreate(path, func() (*keyfile.PrivateKeys, error) {
-				// i2pd's default for tunnel keys: Ed25519, and the
-				// unused ElGamal field of a Destination.
-				return keyfile.Generate(crypto.SigEdDSASHA512, crypto.EncElGamal, rand.Reader)
-			})
+			k, err := r.LoadKeys(path)
 			if err != nil {
 				return nil, fmt.Errorf("router: destination %s: %w", dc.Name, err)
 			}
 			keys = k
-			if created {
-				r.log.Info("router: destination keys created", "name", dc.Name, "file", path)
-			}
 		}
 		d, err := r.newClient(dc.Name, keys, dc.Pool, dc.EncTypes, dc.LeaseSet)
 		if err != nil {

@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"github.com/veil-i2p/veil/internal/config"

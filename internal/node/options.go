@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"fmt"
@@ -81,35 +81,44 @@ func ssu2Config(o *config.Options) router.SSU2Config {
 func destinations(tunnels []config.Tunnel) ([]router.DestinationConfig, error) {
 	var out []router.DestinationConfig
 	for _, t := range tunnels {
-		var p router.PoolShape
-		for _, f := range []struct {
-			key      string
-			def, max int
-			v        *int
-		}{
-			{"inbound.length", 3, 7, &p.InboundLength}, {"outbound.length", 3, 7, &p.OutboundLength},
-			{"inbound.quantity", 5, 16, &p.InboundQuantity}, {"outbound.quantity", 5, 16, &p.OutboundQuantity},
-		} {
-			n, err := t.Int(f.key, f.def, 0, f.max)
-			if err != nil {
-				return nil, err
-			}
-			*f.v = n
-		}
-		ls, err := client.ParseLeaseSetOptions(t.Options)
+		dc, err := destination(&t)
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: [%s] %w", t.Source, t.Line, t.Name, err)
-		}
-		dc := router.DestinationConfig{Name: t.Name, KeysFile: keysFile(t.String("keys", "")), Pool: p, LeaseSet: ls}
-		if err := udpTunnel(&t, &dc); err != nil {
-			return nil, err
-		}
-		if err := tcpTunnel(&t, &dc); err != nil {
 			return nil, err
 		}
 		out = append(out, dc)
 	}
 	return out, nil
+}
+
+// destination is the local destination of one tunnels.conf section.
+func destination(t *config.Tunnel) (router.DestinationConfig, error) {
+	var p router.PoolShape
+	for _, f := range []struct {
+		key      string
+		def, max int
+		v        *int
+	}{
+		{"inbound.length", 3, 7, &p.InboundLength}, {"outbound.length", 3, 7, &p.OutboundLength},
+		{"inbound.quantity", 5, 16, &p.InboundQuantity}, {"outbound.quantity", 5, 16, &p.OutboundQuantity},
+	} {
+		n, err := t.Int(f.key, f.def, 0, f.max)
+		if err != nil {
+			return router.DestinationConfig{}, err
+		}
+		*f.v = n
+	}
+	ls, err := client.ParseLeaseSetOptions(t.Options)
+	if err != nil {
+		return router.DestinationConfig{}, fmt.Errorf("%s:%d: [%s] %w", t.Source, t.Line, t.Name, err)
+	}
+	dc := router.DestinationConfig{Name: t.Name, KeysFile: keysFile(t.String("keys", "")), Pool: p, LeaseSet: ls}
+	if err := udpTunnel(t, &dc); err != nil {
+		return router.DestinationConfig{}, err
+	}
+	if err := tcpTunnel(t, &dc); err != nil {
+		return router.DestinationConfig{}, err
+	}
+	return dc, nil
 }
 
 // keysFile is a tunnel's keys file: "" for i2pd's transient keys
