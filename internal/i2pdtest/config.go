@@ -72,7 +72,7 @@ var lockedOptions = map[string]string{
 	"addressbook.enabled": "the address book stays off",
 	"socksproxy.enabled":  "SOCKS stays off",
 	"bob.enabled":         "BOB stays off",
-	"i2pcontrol.enabled":  "I2PControl stays off",
+	"i2pcontrol.address":  "I2PControl (off unless a test enables it) stays on i2pd's default, 127.0.0.1",
 	"daemon":              "i2pd must stay the direct child",
 	"service":             "i2pd must stay the direct child",
 	"log":                 "the harness reads the log file",
