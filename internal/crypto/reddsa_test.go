@@ -178,7 +178,8 @@ func TestSignerErrors(t *testing.T) {
 		{"reddsa zero", SigRedDSASHA512, make([]byte, 32), nil},
 		// L itself is zero mod L.
 		{"reddsa L", SigRedDSASHA512, sigOrderL(), nil},
-		{"dsa", SigDSASHA1, make([]byte, 20), ErrUnsupportedSigType},
+		{"dsa zero", SigDSASHA1, make([]byte, 20), nil},
+		{"rsa", SigRSASHA2562048, make([]byte, 512), ErrUnsupportedSigType},
 		{"ed25519ph", SigEdDSASHA512ph, make([]byte, 32), ErrUnsupportedSigType},
 		{"gost", 9, make([]byte, 32), ErrUnknownSigType},
 	}
@@ -193,8 +194,8 @@ func TestSignerErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := GenerateSigner(SigECDSASHA256P256, bytes.NewReader(make([]byte, 64))); !errors.Is(err, ErrUnsupportedSigType) {
-		t.Errorf("generate ECDSA: %v", err)
+	if _, err := GenerateSigner(SigRSASHA2562048, bytes.NewReader(make([]byte, 64))); !errors.Is(err, ErrUnsupportedSigType) {
+		t.Errorf("generate RSA: %v", err)
 	}
 	if _, err := GenerateSigner(SigRedDSASHA512, bytes.NewReader(make([]byte, 10))); err == nil {
 		t.Error("short reader accepted")

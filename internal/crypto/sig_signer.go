@@ -8,10 +8,11 @@ import (
 	"filippo.io/edwards25519"
 )
 
-// Signer holds a private signing key. veil creates signatures only with
-// Ed25519 (type 7: RouterInfos, Destinations, LeaseSets) and RedDSA (type 11:
-// blinding-capable Destinations and encrypted LeaseSets); the other types are
-// verify-only.
+// Signer holds a private signing key. veil creates signatures with
+// Ed25519 (type 7: RouterInfos, Destinations, LeaseSets), RedDSA (type 11:
+// blinding-capable Destinations and encrypted LeaseSets), and, for
+// destinations SAM clients ask for, DSA_SHA1 and ECDSA (types 0–3,
+// sig_signer_legacy.go); the RSA types and Ed25519ph are verify-only.
 //
 // Implementations are immutable and safe for concurrent use. Public and
 // Private return fresh copies in the I2P wire encoding of the type.
@@ -43,7 +44,7 @@ func NewSigner(t SigType, priv []byte) (Signer, error) {
 		}
 		return newRedDSASigner(a), nil
 	}
-	return nil, unsupportedSigner(t)
+	return legacySigner(t, priv)
 }
 
 // GenerateSigner makes a new key of type t from rand (crypto/rand.Reader in
@@ -74,7 +75,7 @@ func GenerateSigner(t SigType, rand io.Reader) (Signer, error) {
 		}
 		return newRedDSASigner(a), nil
 	}
-	return nil, unsupportedSigner(t)
+	return generateLegacy(t, rand)
 }
 
 func unsupportedSigner(t SigType) error {
