@@ -16,17 +16,22 @@ import (
 	"github.com/veil-i2p/veil/internal/keyfile"
 )
 
-// proxyOff turns veil's HTTP proxy (on by default, as in i2pd) off for
-// the tests that do not set any httpproxy option: it would add a
-// destination, a tunnel pool and port 4444 to routers whose status they
-// count.
+// proxyOff turns veil's HTTP and SOCKS proxies (on by default, as in
+// i2pd) off for the tests that do not set any of their options: each
+// would add a destination, a tunnel pool and a port (4444, 4447) to
+// routers whose status they count.
 func proxyOff(args []string) []string {
-	for _, a := range args {
-		if strings.HasPrefix(strings.TrimLeft(a, "-"), "httpproxy.") {
-			return args
+	var off []string
+	for _, p := range []string{"httpproxy.", "socksproxy."} {
+		set := false
+		for _, a := range args {
+			set = set || strings.HasPrefix(strings.TrimLeft(a, "-"), p)
+		}
+		if !set {
+			off = append(off, "--"+p+"enabled=false")
 		}
 	}
-	return append([]string{"--httpproxy.enabled=false"}, args...)
+	return append(off, args...)
 }
 
 // veilTCPTunnel is one entry of veil status's tcp_tunnels.

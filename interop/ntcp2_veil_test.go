@@ -21,7 +21,7 @@ import (
 // Command: "ip netns exec" execs veil, so the PID is veil's). Output goes
 // to a log file; a t.Cleanup stops veil by that PID (veilRun.stop:
 // SIGTERM, SIGKILL after 15 s) and fails the test unless it exits 0.
-// The HTTP proxy is off unless args set an httpproxy option (proxyOff).
+// The HTTP and SOCKS proxies are off unless args set one of their options (proxyOff).
 func startVeilNetns(t testing.TB, n *i2pdtest.Network, ns string, args ...string) *veilRun {
 	t.Helper()
 	return runVeil(t, n.Command(ns, veil(t), proxyOff(args)...), "veil in "+ns)

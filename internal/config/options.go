@@ -146,6 +146,7 @@ type SOCKSProxy struct {
 	OutProxyEnabled bool
 	OutProxy        string // upstream SOCKS proxy address
 	OutProxyPort    int
+	User, Password  string // SOCKS5 username/password required of clients (veil)
 }
 
 // SAM is [sam].

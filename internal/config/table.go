@@ -112,6 +112,8 @@ var optionTable = [...]option{
 	boolOpt("socksproxy.outproxy.enabled", false, "send non-I2P connections to the upstream proxy", func(o *Options) *bool { return &o.SOCKSProxy.OutProxyEnabled }),
 	strOpt("socksproxy.outproxy", "127.0.0.1", "upstream SOCKS proxy address", func(o *Options) *string { return &o.SOCKSProxy.OutProxy }),
 	portOpt("socksproxy.outproxyport", 9050, "upstream SOCKS proxy port", func(o *Options) *int { return &o.SOCKSProxy.OutProxyPort }),
+	strOpt("socksproxy.user", "", "SOCKS5 username clients must give (veil only; none: no authentication)", func(o *Options) *string { return &o.SOCKSProxy.User }),
+	strOpt("socksproxy.password", "", "SOCKS5 password clients must give with socksproxy.user (veil only)", func(o *Options) *string { return &o.SOCKSProxy.Password }),
 	intOpt("socksproxy.i2cp.leaseSetType", 3, 0, 255, "SOCKS proxy LeaseSet type", func(o *Options) *int { return &o.SOCKSProxy.LeaseSetType }),
 	listOpt("socksproxy.i2cp.leaseSetEncType", "0,4", "SOCKS proxy LeaseSet encryption types", func(o *Options) *[]string { return &o.SOCKSProxy.LeaseSetEncType }).with(checkIntList),
 	strOpt("socksproxy.i2cp.leaseSetPrivKey", "", "SOCKS proxy LeaseSet private key", func(o *Options) *string { return &o.SOCKSProxy.LeaseSetPrivKey }),

@@ -22,27 +22,37 @@ func httpProxy(o *config.Options) (*router.DestinationConfig, error) {
 	if !hp.Enabled {
 		return nil, nil
 	}
-	wrap := func(err error) error { return fmt.Errorf("httpproxy: %w", err) }
-	ls := map[string]string{client.OptLeaseSetType: strconv.Itoa(hp.LeaseSetType)}
-	if hp.LeaseSetPrivKey != "" {
-		ls[client.OptLeaseSetPrivKey] = hp.LeaseSetPrivKey
-	}
-	lso, err := client.ParseLeaseSetOptions(ls)
-	if err != nil {
-		return nil, wrap(err)
-	}
-	enc, err := client.ParseEncTypes(strings.Join(hp.LeaseSetEncType, ","))
-	if err != nil {
-		return nil, wrap(err)
-	}
 	cfg := i2ptunnel.HTTPProxyConfig{Name: httpProxyName, Address: hp.Address, Port: hp.Port,
 		Outproxy: hp.OutProxy, AddressHelper: hp.AddressHelper}
 	if _, err := i2ptunnel.NewHTTPProxy(cfg, nil, nil, nil); err != nil { // the outproxy URL
 		return nil, err
 	}
-	p := hp.TunnelPool
-	return &router.DestinationConfig{Name: httpProxyName, KeysFile: keysFile(hp.Keys), LeaseSet: lso, EncTypes: enc,
+	dc, err := proxyDestination(httpProxyName, &hp.ProxyDestination)
+	if err != nil {
+		return nil, err
+	}
+	dc.HTTPProxy = &cfg
+	return dc, nil
+}
+
+// proxyDestination is the destination of a proxy section ([httpproxy],
+// [socksproxy]): keys, LeaseSet options and tunnel pool.
+func proxyDestination(name string, pd *config.ProxyDestination) (*router.DestinationConfig, error) {
+	wrap := func(err error) error { return fmt.Errorf("%s: %w", name, err) }
+	ls := map[string]string{client.OptLeaseSetType: strconv.Itoa(pd.LeaseSetType)}
+	if pd.LeaseSetPrivKey != "" {
+		ls[client.OptLeaseSetPrivKey] = pd.LeaseSetPrivKey
+	}
+	lso, err := client.ParseLeaseSetOptions(ls)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	enc, err := client.ParseEncTypes(strings.Join(pd.LeaseSetEncType, ","))
+	if err != nil {
+		return nil, wrap(err)
+	}
+	p := pd.TunnelPool
+	return &router.DestinationConfig{Name: name, KeysFile: keysFile(pd.Keys), LeaseSet: lso, EncTypes: enc,
 		Pool: router.PoolShape{InboundLength: p.InboundLength, OutboundLength: p.OutboundLength,
-			InboundQuantity: p.InboundQuantity, OutboundQuantity: p.OutboundQuantity},
-		HTTPProxy: &cfg}, nil
+			InboundQuantity: p.InboundQuantity, OutboundQuantity: p.OutboundQuantity}}, nil
 }

@@ -40,6 +40,12 @@ func tcpTunnel(t *config.Tunnel, dc *router.DestinationConfig) error {
 			return wrap(err)
 		}
 		dc.HTTPProxy = &p
+	case config.TunnelSOCKS:
+		p, err := i2ptunnel.SOCKSConfigOf(t)
+		if err != nil {
+			return wrap(err)
+		}
+		dc.SOCKSProxy = &p
 	}
 	return nil
 }

@@ -49,6 +49,9 @@ type DestinationConfig struct {
 	// HTTPProxy, if set, is an HTTP proxy on this destination
 	// (httpproxy.go).
 	HTTPProxy *i2ptunnel.HTTPProxyConfig
+	// SOCKSProxy, if set, is a SOCKS proxy on this destination
+	// (socksproxy.go).
+	SOCKSProxy *i2ptunnel.SOCKSConfig
 }
 
 // destinationEvery is how often destinations check their LeaseSet.

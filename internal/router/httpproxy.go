@@ -3,6 +3,7 @@ package router
 import (
 	"context"
 	"fmt"
+	"net"
 
 	"github.com/veil-i2p/veil/internal/data"
 	"github.com/veil-i2p/veil/internal/i2ptunnel"
@@ -21,12 +22,23 @@ func (r *Router) startHTTPProxy(sec DestinationConfig, m *streaming.Manager) (tc
 	if err != nil {
 		return tcpTunnel{}, nil, err
 	}
-	ln, err := p.Listen()
+	return startService(sec.Name, "httpproxy", p)
+}
+
+// service is a proxy's local side: a port, then the loop serving it.
+type service interface {
+	Listen() (net.Listener, error)
+	Serve(ctx context.Context, ln net.Listener) error
+}
+
+// startService opens a proxy's port and returns what serves it.
+func startService(name, typ string, s service) (tcpTunnel, func(context.Context), error) {
+	ln, err := s.Listen()
 	if err != nil {
 		return tcpTunnel{}, nil, err
 	}
-	return tcpTunnel{name: sec.Name, typ: "httpproxy", listen: ln.Addr().String()},
-		func(ctx context.Context) { p.Serve(ctx, ln) }, nil
+	return tcpTunnel{name: name, typ: typ, listen: ln.Addr().String()},
+		func(ctx context.Context) { s.Serve(ctx, ln) }, nil
 }
 
 // destResolver resolves names for the tunnels of section name: b33

@@ -29,21 +29,10 @@ func TestVeilHTTPProxy(t *testing.T) {
 	file := make([]byte, 256<<10)
 	rand.Read(file)
 	agents := make(chan string, 4)
-	web, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	web, keys := testWebSite(t, func(w http.ResponseWriter, r *http.Request) {
 		agents <- r.RequestURI + " " + r.UserAgent()
 		w.Write(file)
-	})}
-	go srv.Serve(web)
-	defer srv.Close()
-
-	keys, err := keyfile.Generate(crypto.SigEdDSASHA512, crypto.EncElGamal, rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	shape := PoolShape{InboundLength: 2, OutboundLength: 2, InboundQuantity: 2, OutboundQuantity: 2}
 	_, dirs := startVeilNet(t, 5, func(i int, cfg *Config) {
 		switch i {
@@ -52,7 +41,7 @@ func TestVeilHTTPProxy(t *testing.T) {
 				t.Fatal(err)
 			}
 			cfg.Destinations = []DestinationConfig{{Name: "web", KeysFile: "web.dat", Pool: shape,
-				TCPServer: &i2ptunnel.ServerConfig{Name: "web", Host: "127.0.0.1", Port: web.Addr().(*net.TCPAddr).Port}}}
+				TCPServer: &i2ptunnel.ServerConfig{Name: "web", Host: "127.0.0.1", Port: web}}}
 		case 3:
 			cfg.Destinations = []DestinationConfig{{Name: "httpproxy", Pool: shape,
 				HTTPProxy: &i2ptunnel.HTTPProxyConfig{Name: "httpproxy", Port: 0, AddressHelper: true}}}
@@ -101,4 +90,22 @@ func TestVeilHTTPProxy(t *testing.T) {
 			t.Errorf("%s: %d %v, want %d", u, code, err, want)
 		}
 	}
+}
+
+// testWebSite serves h on a loopback port until the test ends, and gives
+// keys for the destination that will carry it.
+func testWebSite(t *testing.T, h http.HandlerFunc) (port int, keys *keyfile.PrivateKeys) {
+	t.Helper()
+	web, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h}
+	go srv.Serve(web)
+	t.Cleanup(func() { srv.Close() })
+	keys, err = keyfile.Generate(crypto.SigEdDSASHA512, crypto.EncElGamal, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return web.Addr().(*net.TCPAddr).Port, keys
 }

@@ -105,6 +105,8 @@ func (r *Router) startTCPTunnel(sec DestinationConfig, m *streaming.Manager) (tc
 			func(ctx context.Context) { s.Serve(ctx, ln) }, nil
 	case sec.HTTPProxy != nil:
 		return r.startHTTPProxy(sec, m)
+	case sec.SOCKSProxy != nil:
+		return r.startSOCKSProxy(sec, m)
 	}
 	return tcpTunnel{}, nil, nil
 }
