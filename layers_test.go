@@ -42,6 +42,7 @@ var layers = map[string]int{
 	"internal/i2pdtest":        11, // test support: runs real i2pd routers
 	"internal/node":            11, // options -> router.Config, for cmd/veil and the public API
 	".":                        12, // package veil, the public Go API
+	"internal/testnet":         12, // a private network in one process (veil testnet)
 	"cmd/veil":                 13,
 	"interop":                  13,
 }

@@ -30,6 +30,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return runReseed(args[1:], stdout, stderr)
 		case "addressbook":
 			return runAddressBook(args[1:], stdout, stderr)
+		case "testnet":
+			return runTestnet(args[1:], stdout, stderr)
 		case "help", "-h", "--help", "-help":
 			usage(stdout)
 			return 0

@@ -21,6 +21,7 @@ func usage(w io.Writer) {
 	fmt.Fprintf(w, `veil %s, an I2P router (I2P API %s)
 
 usage:
+  veil testnet [--routers N] run a private I2P network on this machine (try this first)
   veil [options]            run the router until SIGINT or SIGTERM
   veil status [--json]      show the running router's state (--datadir/--conf find it)
   veil inspect FILE...      describe I2P structure files as JSON lines
