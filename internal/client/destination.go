@@ -275,7 +275,10 @@ func (d *Destination) Maintain() bool {
 	}
 	n := d.publish(dbKey, typ, entry, len(ls.Leases), leases, now)
 	d.mu.Lock()
-	d.ls, d.published, d.gateways = ls, now, key
+	d.ls, d.published = ls, now
+	if n > 0 {
+		d.gateways = key
+	} // else: no store went out (no outbound tunnel yet): try again in minRepublish, not in republishEvery
 	d.stores += uint64(n)
 	d.mu.Unlock()
 	return n > 0

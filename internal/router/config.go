@@ -52,6 +52,10 @@ type Config struct {
 
 	// MaxSessions bounds transport sessions (0: transport's default).
 	MaxSessions int
+	// MaxPerIP bounds inbound sessions from one IP address (0: the
+	// transport's default, < 0: no limit). A network on one machine
+	// (veil testnet) has every peer on 127.0.0.1.
+	MaxPerIP int
 	// MinPeers and TargetPeers steer the connector: below MinPeers it
 	// dials every few seconds, up to TargetPeers every half minute.
 	// Zero means DefaultMinPeers, DefaultTargetPeers.

@@ -65,6 +65,7 @@ func (r *Router) Run(ctx context.Context) error {
 		Self:          ri.Hash(),
 		RouterInfos:   store,
 		MaxSessions:   r.cfg.MaxSessions,
+		MaxPerIP:      r.cfg.MaxPerIP,
 		CheckReserved: !r.cfg.AllowReserved,
 		Connected:     r.connected,
 		Logger:        r.log,

@@ -189,6 +189,7 @@ func (n *Network) newRouters() error {
 			Floodfill: i < cfg.Floodfills, NTCP2Enabled: true, NTCP2Published: true,
 			SSU2:          router.SSU2Config{Enabled: !cfg.NoSSU2, Published: !cfg.NoSSU2},
 			AllowReserved: true,
+			MaxPerIP:      -1, // every peer is on 127.0.0.1
 			Exploratory:   shape(cfg.Hops, 2),
 			Reseed: router.ReseedConfig{Threshold: max(25, cfg.Routers+1), Verify: true,
 				URLs: []string{n.reseed.url}, CertsDir: filepath.Join(n.dir, certsDir)},
@@ -256,8 +257,8 @@ func (n *Network) proxyListenAddr() (string, error) {
 		return "", fmt.Errorf("testnet: --httpproxy %q: %w", n.cfg.ProxyAddr, err)
 	}
 	if l, err := net.Listen("tcp", n.cfg.ProxyAddr); err == nil {
-		l.Close()
-		return n.cfg.ProxyAddr, nil
+		defer l.Close()
+		return l.Addr().String(), nil // port 0: the port chosen
 	}
 	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
