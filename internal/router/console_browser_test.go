@@ -1,0 +1,230 @@
+package router
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/veil-i2p/veil/internal/config"
+	"github.com/veil-i2p/veil/internal/console"
+)
+
+// chromium finds Debian's headless-capable browser. The test skips
+// without it, unless VEIL_REQUIRE_I2PD=1 or CI (where ./test installs it)
+// says it must run.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("VEIL_REQUIRE_I2PD") == "1" || os.Getenv("CI") != "" {
+		t.Fatal("chromium not installed (apt-get install chromium; ./test installs it as root)")
+	}
+	t.Skip("chromium not installed")
+	return ""
+}
+
+// browser starts a headless chromium with a fresh profile; it stops
+// with the test.
+func browser(t *testing.T, path string) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1200, 900),
+	}
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); acancel() })
+	// The first run on a context starts the browser, which lives as long
+	// as that context: start it here, not under a step's timeout.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start %s: %v", path, err)
+	}
+	return ctx
+}
+
+// step runs browser actions with a bound on their time.
+func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, actions...); err != nil {
+		t.Fatalf("browser: %s: %v", what, err)
+	}
+}
+
+func eval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(sctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("browser: %s: %v", js, err)
+	}
+	return v
+}
+
+// serveConsole serves the console of v on a free loopback port until
+// the test ends, and samples v's bandwidth.
+func serveConsole(t *testing.T, v *ConsoleView) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	srv, err := console.New(console.Config{Address: "127.0.0.1:7070", StrictHeaders: true}, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wg.Go(func() { v.Run(ctx) })
+	wg.Go(func() {
+		if err := srv.Serve(ctx, ln); err != nil {
+			t.Errorf("console: %v", err)
+		}
+	})
+	return "http://" + ln.Addr().String() + "/"
+}
+
+// TestConsoleBrowser drives the console of a router in a three-router
+// network with headless chromium: the overview loads and its numbers
+// change without a reload; the bootstrap bar reaches done; a setting
+// changed through the configuration form is written to the config file
+// and shown again by the console of a router started from that file.
+// With VEIL_CONSOLE_SCREENSHOTS=DIR it saves PNGs of the main pages there
+// (the README's come from docs/).
+func TestConsoleBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three routers and a browser")
+	}
+	chrome := chromium(t)
+	rs, dirs := startVeilNet(t, 3, func(i int, cfg *Config) {
+		if i == 0 {
+			cfg.Destinations = []DestinationConfig{{Name: "web", Pool: PoolShape{InboundLength: 1, OutboundLength: 1, InboundQuantity: 2, OutboundQuantity: 2}}}
+		}
+	})
+	conf := filepath.Join(dirs[0], "i2pd.conf")
+	if err := os.WriteFile(conf, []byte("# my router\nloglevel = info\n\n[http]\nport = 7070\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	view := rs[0].ConsoleView(ConsoleOptions{ConfFile: conf, Settings: console.Settings{Share: 100}, Shutdown: func() {}})
+	base := serveConsole(t, view)
+	ctx := browser(t, chrome)
+	shots := os.Getenv("VEIL_CONSOLE_SCREENSHOTS")
+	shot := func(name string) {
+		if shots == "" {
+			return
+		}
+		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(shots, "console-"+name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// The overview loads; its numbers change while it stays open (the
+	// script refreshes them every 5 s).
+	step(t, ctx, "overview", chromedp.Navigate(base), chromedp.WaitVisible(chromedp.CSS(`[data-field="uptime"]`)))
+	up0 := eval[string](t, ctx, `document.querySelector('[data-field="uptime"]').textContent`)
+	if got := eval[string](t, ctx, `document.title`); got != "veil — Overview" {
+		t.Errorf("title %q", got)
+	}
+	changed := false
+	for end := time.Now().Add(20 * time.Second); time.Now().Before(end) && !changed; time.Sleep(time.Second) {
+		changed = eval[string](t, ctx, `document.querySelector('[data-field="uptime"]').textContent`) != up0
+	}
+	if !changed {
+		t.Errorf("the overview's uptime stayed %q for 20 s", up0)
+	}
+	if w := eval[float64](t, ctx, `document.getElementById('graph').naturalWidth`); w == 0 {
+		t.Error("the bandwidth graph did not load")
+	}
+
+	// The bootstrap bar reaches done (the destination's LeaseSet is
+	// published shortly after the exploratory tunnels are up).
+	done := false
+	for end := time.Now().Add(60 * time.Second); time.Now().Before(end) && !done; time.Sleep(2 * time.Second) {
+		step(t, ctx, "reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("bootstrap")))
+		done = eval[bool](t, ctx, `document.getElementById('bootstrap-done') !== null && document.getElementById('bootstrap').value === 100`)
+	}
+	if !done {
+		t.Fatalf("bootstrap not done after 60 s: %s", eval[string](t, ctx, `document.querySelector('.bootstrap').innerText`))
+	}
+	// Let a few bandwidth samples gather for the graph.
+	time.Sleep(11 * time.Second)
+	step(t, ctx, "overview again", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("bootstrap-done")))
+	shot("overview")
+
+	for _, p := range []string{"peers", "tunnels", "destinations", "i2ptunnels"} {
+		step(t, ctx, p, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		shot(p)
+	}
+	// The netDb page looks the local destination's LeaseSet up.
+	b32 := view.Snapshot().Destinations[0].B32
+	step(t, ctx, "netdb lookup", chromedp.Navigate(base+"netdb"), chromedp.SetValue(chromedp.CSS(`input[name="key"]`), b32),
+		chromedp.Click(chromedp.CSS(`form.lookup button`)), chromedp.WaitVisible(chromedp.ID("lookup-result")))
+	if got := eval[string](t, ctx, `document.getElementById('lookup-result').innerText`); !strings.Contains(got, "yes") {
+		t.Errorf("lookup of %s: %s", b32, got)
+	}
+	shot("netdb")
+
+	// A configuration change is saved to the file.
+	step(t, ctx, "config", chromedp.Navigate(base+"config"), chromedp.WaitVisible(chromedp.ID("share")),
+		chromedp.SetValue(chromedp.ID("share"), "42"), chromedp.SetValue(chromedp.ID("bandwidth"), "P"),
+		chromedp.Click(chromedp.ID("notransit")), chromedp.Click(chromedp.ID("save")), chromedp.WaitVisible(chromedp.ID("saved")))
+	shot("config")
+	b, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"# my router\n", "loglevel = info\n", "bandwidth = P\n", "share = 42\n", "notransit = true\n", "floodfill = false\n", "[http]\nport = 7070\n"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("config file lacks %q:\n%s", want, b)
+		}
+	}
+
+	// It survives a restart: the options loaded from the file carry it,
+	// and the console of a router started from them shows it.
+	opts, err := config.Load([]string{"--conf=" + conf, "--datadir=" + t.TempDir()}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.Bandwidth != "P" || opts.Share != 42 || !opts.NoTransit || opts.Floodfill || opts.LogLevel != "info" {
+		t.Fatalf("reloaded options: bandwidth %q share %d notransit %v floodfill %v", opts.Bandwidth, opts.Share, opts.NoTransit, opts.Floodfill)
+	}
+	r2, err := New(Config{DataDir: opts.DataDir, NetID: 99, Bandwidth: opts.Bandwidth, Share: opts.Share, NoTransit: opts.NoTransit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r2.Start(); err != nil {
+		t.Fatal(err)
+	}
+	base2 := serveConsole(t, r2.ConsoleView(ConsoleOptions{ConfFile: conf, Shutdown: func() {},
+		Settings: console.Settings{Bandwidth: opts.Bandwidth, Share: opts.Share, NoTransit: opts.NoTransit, Floodfill: opts.Floodfill}}))
+	step(t, ctx, "config after restart", chromedp.Navigate(base2+"config"), chromedp.WaitVisible(chromedp.ID("share")))
+	if got := eval[string](t, ctx, `[document.getElementById('share').value, document.getElementById('bandwidth').value, document.getElementById('notransit').checked, document.getElementById('floodfill').checked].join(' ')`); got != "42 P true false" {
+		t.Errorf("after the restart the form shows %q", got)
+	}
+}
