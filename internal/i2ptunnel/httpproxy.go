@@ -63,6 +63,7 @@ type HTTPProxy struct {
 	resolve  Resolver
 	outproxy *outproxy // nil: none
 	helpers  *helperBook
+	book     NameBook // nil: confirmed names are not saved
 	log      *slog.Logger
 }
 
@@ -195,7 +196,7 @@ func (p *HTTPProxy) handle(ctx context.Context, local net.Conn) {
 	if len(head) > 0 {
 		remote.SetWriteDeadline(time.Now().Add(pageWriteTimeout))
 		if _, err := remote.Write(head); err != nil {
-			p.log.Info("httpproxy: request not sent", "host", t.host, "err", err)
+			p.log.Debug("httpproxy: request not sent", "host", t.host, "err", err)
 			remote.Close()
 			p.answer(local, req.method, unreachablePage(t.host, err))
 			return
@@ -213,7 +214,7 @@ func (p *HTTPProxy) open(ctx context.Context, host string, port uint16) (net.Con
 	defer cancel()
 	to, err := p.resolveHost(dctx, host)
 	if err != nil {
-		p.log.Info("httpproxy: host not resolved", "host", host, "err", err)
+		p.log.Debug("httpproxy: host not resolved", "host", host, "err", err) // debug: no browsing history in logs
 		switch {
 		case errors.Is(err, ErrUnknownName):
 			return nil, hostNotFoundPage(host)
@@ -224,7 +225,7 @@ func (p *HTTPProxy) open(ctx context.Context, host string, port uint16) (net.Con
 	}
 	c, err := p.streams.Dial(dctx, to, port)
 	if err != nil {
-		p.log.Info("httpproxy: stream not opened", "host", host, "port", port, "err", err)
+		p.log.Debug("httpproxy: stream not opened", "host", host, "port", port, "err", err)
 		if dctx.Err() != nil {
 			return nil, timeoutPage(host)
 		}

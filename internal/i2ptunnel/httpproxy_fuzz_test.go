@@ -19,7 +19,7 @@ func FuzzHTTPProxyRequest(f *testing.F) {
 	f.Add([]byte("CONNECT " + b32 + ":443 HTTP/1.1\r\nProxy-Authorization: Basic eA==\r\n\r\n"))
 	f.Add([]byte("POST https://site.i2p:8443 HTTP/1.0\nContent-Length: 3\nAccept: */*\n\nabc"))
 	f.Add([]byte("GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n"))
-	f.Add([]byte("GET http://site.i2p/?i2paddresshelper=abc&update=true HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"))
+	f.Add([]byte("GET http://site.i2p/?i2paddresshelper=abc&i2paddresshelperaction=continue&i2paddresshelpernonce=00 HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"))
 	f.Add([]byte("\r\n\r\nGET http://example.com/ HTTP/1.1\r\nA: b\r\n c\r\n\r\n"))
 	f.Add([]byte("GET http://x.i2p/ HTTP/1.1\r\n" + strings.Repeat("X: y\r\n", 300) + "\r\n"))
 	f.Add([]byte("HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nKeep-Alive: 5\r\n"))

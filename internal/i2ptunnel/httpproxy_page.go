@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -71,15 +72,16 @@ var jumpServices = [...]struct{ name, url string }{
 }
 
 func hostNotFoundPage(host string) *page {
-	body := para("veil has no addressbook yet, so <code>%s</code> is not known. "+
-		"Sites are reached by their <code>….b32.i2p</code> (or encrypted b33) address, or by name after an address helper link "+
+	body := para("<code>%s</code> is not in the addressbook. "+
+		"Sites are reached by their <code>….b32.i2p</code> (or encrypted b33) address, by a name of the addressbook "+
+		"(its subscriptions, or <code>veil addressbook add</code>), or by name after an address helper link "+
 		"(<code>?i2paddresshelper=</code>) has named them.", host)
 	if strings.HasSuffix(host, ".b32.i2p") {
 		body = para("<code>%s</code> is not a valid b32 or b33 address.", host)
 	} else {
-		body += para("A jump service may know it:") + "<ul>"
+		body += para("A jump service may know it; its answer is an address helper link, which this proxy asks you to confirm:") + "<ul>"
 		for _, j := range jumpServices {
-			body += fmt.Sprintf("<li><a href=\"%s\">%s</a></li>", html.EscapeString(j.url+host), j.name)
+			body += fmt.Sprintf("<li><a href=\"%s\">%s</a></li>", html.EscapeString(j.url+url.QueryEscape(host)), j.name)
 		}
 		body += "</ul>"
 	}

@@ -62,15 +62,15 @@ func TestFilterProxyResponse(t *testing.T) {
 	}
 }
 
-// TestCutHelper: the helper and update parameters leave the query, the
-// others stay in order.
+// TestCutHelper: the helper's parameters leave the query, the others
+// stay in order.
 func TestCutHelper(t *testing.T) {
-	v, update, rest, ok := cutHelper("a=1&i2paddresshelper=x%2By&b=2&update=true")
-	if !ok || v != "x+y" || !update || rest != "a=1&b=2" {
-		t.Errorf("%q %v %q %v", v, update, rest, ok)
+	l, ok := cutHelper("a=1&i2paddresshelper=x%2By&b=2&i2paddresshelperaction=save&i2paddresshelpernonce=ab")
+	if !ok || l.value != "x+y" || l.action != "save" || l.nonce != "ab" || l.rest != "a=1&b=2" {
+		t.Errorf("%+v %v", l, ok)
 	}
-	if _, _, rest, ok := cutHelper("a=1"); ok || rest != "a=1" {
-		t.Errorf("no helper: %q %v", rest, ok)
+	if _, ok := cutHelper("a=1"); ok {
+		t.Error("no helper found one")
 	}
 }
 

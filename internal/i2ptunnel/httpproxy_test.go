@@ -8,12 +8,14 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -341,21 +343,37 @@ func TestHTTPProxyOutproxy(t *testing.T) {
 	}
 }
 
-// TestHTTPProxyAddressHelper: a jump link names a host until the proxy
-// stops; the same link again redirects, another destination needs the
-// update link, and a proxy without address helpers refuses.
+// TestHTTPProxyAddressHelper: a jump link gets a confirmation page and
+// changes nothing by itself; its "continue" link names the host until
+// the proxy stops, its "save" link saves it to the book; the same link
+// again redirects; another destination shows the conflict; links with
+// a wrong nonce do nothing; a proxy without address helpers refuses.
 func TestHTTPProxyAddressHelper(t *testing.T) {
 	n := newFakeNet()
 	proxy, dest, other := n.destination(t), n.destination(t), n.destination(t)
 	seen := site(t, dest)
 	site(t, other)
-	addr := startProxy(t, HTTPProxyConfig{AddressHelper: true}, proxy, nil)
+	book := &memBook{}
+	addr := startProxy(t, HTTPProxyConfig{AddressHelper: true}, proxy, book.resolve)
 	b64 := data.EncodeBase64(dest.self.Bytes())
 	link := "http://site.i2p/a?x=1&i2paddresshelper=" + strings.NewReplacer("=", "%3D", "~", "%7E").Replace(b64)
 
 	resp, body := exchange(t, addr, "GET "+link+" HTTP/1.1\r\n\r\n")
-	if resp.StatusCode != 200 || !strings.Contains(body, `href="http://site.i2p/a?x=1"`) || !strings.Contains(body, dest.self.Hash().B32()) {
+	if resp.StatusCode != 200 || !strings.Contains(body, "unknown name") || !strings.Contains(body, dest.self.Hash().B32()) ||
+		!strings.Contains(body, "i2paddresshelperaction=continue") || strings.Contains(body, "i2paddresshelperaction=save") {
 		t.Fatalf("helper: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := exchange(t, addr, "GET http://site.i2p/b HTTP/1.1\r\n\r\n"); resp.StatusCode != 404 {
+		t.Fatalf("name taken before confirmation: %d", resp.StatusCode)
+	}
+	forged := link + "&i2paddresshelperaction=continue&i2paddresshelpernonce=00112233445566778899aabbccddeeff"
+	if resp, _ := exchange(t, addr, "GET "+forged+" HTTP/1.1\r\n\r\n"); resp.StatusCode != 200 {
+		t.Fatalf("forged nonce: %d", resp.StatusCode)
+	}
+	cont := html.UnescapeString(hrefWith(t, body, "i2paddresshelperaction=continue"))
+	resp, _ = exchange(t, addr, "GET "+cont+" HTTP/1.1\r\n\r\n")
+	if resp.StatusCode != 302 || resp.Header.Get("Location") != "http://site.i2p/a?x=1" {
+		t.Fatalf("continue: %d %v", resp.StatusCode, resp.Header)
 	}
 	if resp, _ := exchange(t, addr, "GET http://site.i2p/b HTTP/1.1\r\n\r\n"); resp.StatusCode != 200 {
 		t.Fatalf("named host: %d", resp.StatusCode)
@@ -366,20 +384,33 @@ func TestHTTPProxyAddressHelper(t *testing.T) {
 	if resp, _ := exchange(t, addr, "GET "+link+" HTTP/1.1\r\n\r\n"); resp.StatusCode != 302 || resp.Header.Get("Location") != "http://site.i2p/a?x=1" {
 		t.Errorf("known helper: %d %v", resp.StatusCode, resp.Header)
 	}
-	otherLink := "http://site.i2p/?i2paddresshelper=" + other.self.Hash().B32()
-	resp, body = exchange(t, addr, "GET "+otherLink+" HTTP/1.1\r\n\r\n")
-	if resp.StatusCode != 200 || !strings.Contains(body, "already known") || !strings.Contains(body, "update=true") {
-		t.Errorf("other helper: %d %s", resp.StatusCode, body)
+	if len(book.saved) != 0 {
+		t.Fatal("saved without a book to save to")
 	}
-	if who := whoAnswers(t, addr); who != dest.self.Hash().B32() {
-		t.Error("name changed without update")
+
+	// With a book: "save" stores the name; a conflicting link says so.
+	saving := startProxyWithBook(t, proxy, book)
+	resp, body = exchange(t, saving, "GET "+strings.Replace(link, "site.i2p", "saved.i2p", 1)+" HTTP/1.1\r\n\r\n")
+	save := html.UnescapeString(hrefWith(t, body, "i2paddresshelperaction=save"))
+	if resp, _ := exchange(t, saving, "GET "+save+" HTTP/1.1\r\n\r\n"); resp.StatusCode != 302 || book.saved["saved.i2p"] != dest.self.Hash() {
+		t.Fatalf("save: %d %v", resp.StatusCode, book.saved)
 	}
-	if resp, _ := exchange(t, addr, "GET "+otherLink+"&update=true HTTP/1.1\r\n\r\n"); resp.StatusCode != 200 {
-		t.Errorf("update: %d", resp.StatusCode)
+	otherB64 := data.EncodeBase64(other.self.Bytes())
+	otherLink := "http://saved.i2p/?i2paddresshelper=" + url.QueryEscape(otherB64)
+	resp, body = exchange(t, saving, "GET "+otherLink+" HTTP/1.1\r\n\r\n")
+	if resp.StatusCode != 200 || !strings.Contains(body, "known otherwise") || !strings.Contains(body, "your addressbook") ||
+		!strings.Contains(body, "replacing") || !strings.Contains(body, other.self.Hash().B32()) {
+		t.Errorf("conflict: %d %s", resp.StatusCode, body)
 	}
-	if who := whoAnswers(t, addr); who != other.self.Hash().B32() {
-		t.Error("name not updated")
+	if book.saved["saved.i2p"] != dest.self.Hash() {
+		t.Error("name changed without confirmation")
 	}
+	// A b32 link can be followed but not saved.
+	resp, body = exchange(t, saving, "GET http://b32only.i2p/?i2paddresshelper="+other.self.Hash().B32()+" HTTP/1.1\r\n\r\n")
+	if resp.StatusCode != 200 || strings.Contains(body, "i2paddresshelperaction=save") || !strings.Contains(body, "full Base64") {
+		t.Errorf("b32 helper: %d %s", resp.StatusCode, body)
+	}
+
 	if resp, _ := exchange(t, addr, "GET http://site.i2p/?i2paddresshelper=junk HTTP/1.1\r\n\r\n"); resp.StatusCode != 400 {
 		t.Errorf("bad helper: %d", resp.StatusCode)
 	}
@@ -387,6 +418,62 @@ func TestHTTPProxyAddressHelper(t *testing.T) {
 	if resp, _ := exchange(t, off, "GET "+link+" HTTP/1.1\r\n\r\n"); resp.StatusCode != 403 {
 		t.Errorf("helpers off: %d", resp.StatusCode)
 	}
+}
+
+// memBook is an addressbook in memory: the proxy's resolver and NameBook.
+type memBook struct {
+	mu    sync.Mutex
+	saved map[string]data.Hash
+}
+
+func (b *memBook) resolve(_ context.Context, name string) (data.Hash, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if h, ok := b.saved[name]; ok {
+		return h, nil
+	}
+	return data.Hash{}, fmt.Errorf("%w: %s", ErrUnknownName, name)
+}
+
+func (b *memBook) SaveName(name string, d data.Destination, replace bool) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.saved[name]; ok && !replace {
+		return errors.New("taken")
+	}
+	if b.saved == nil {
+		b.saved = make(map[string]data.Hash)
+	}
+	b.saved[name] = d.Hash()
+	return nil
+}
+
+// startProxyWithBook runs an address-helper proxy that saves to book.
+func startProxyWithBook(t *testing.T, s Streams, book *memBook) string {
+	t.Helper()
+	p, err := NewHTTPProxy(HTTPProxyConfig{Name: "p", AddressHelper: true, ConnectTimeout: 5 * time.Second}, s, book.resolve, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.SetNameBook(book)
+	ln, err := p.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	serveUntilCleanup(t, ln, p.Serve)
+	return ln.Addr().String()
+}
+
+// hrefWith returns the first link of body whose target contains s.
+func hrefWith(t *testing.T, body, s string) string {
+	t.Helper()
+	for _, part := range strings.Split(body, `href="`)[1:] {
+		if h, _, _ := strings.Cut(part, `"`); strings.Contains(h, s) {
+			return h
+		}
+	}
+	t.Fatalf("no link with %q in %s", s, body)
+	return ""
 }
 
 // whoAnswers is the site that answers for site.i2p through the proxy

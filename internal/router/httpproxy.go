@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 
+	"github.com/veil-i2p/veil/internal/addressbook"
 	"github.com/veil-i2p/veil/internal/data"
 	"github.com/veil-i2p/veil/internal/i2ptunnel"
 	"github.com/veil-i2p/veil/internal/streaming"
@@ -22,7 +23,18 @@ func (r *Router) startHTTPProxy(sec DestinationConfig, m *streaming.Manager) (tc
 	if err != nil {
 		return tcpTunnel{}, nil, err
 	}
+	if book := r.AddressBook(); book != nil {
+		p.SetNameBook(bookSaver{book})
+	}
 	return startService(sec.Name, "httpproxy", p)
+}
+
+// bookSaver saves the names an HTTP proxy's user confirms to the
+// private book.
+type bookSaver struct{ b *addressbook.AddressBook }
+
+func (s bookSaver) SaveName(name string, d data.Destination, replace bool) error {
+	return s.b.AddPrivate(name, d, replace)
 }
 
 // service is a proxy's local side: a port, then the loop serving it.
