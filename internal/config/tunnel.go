@@ -33,7 +33,14 @@ func (t *Tunnel) IsClient() bool {
 	case TunnelClient, TunnelUDPClient, TunnelSOCKS, TunnelHTTPProxy, TunnelWebSOCKS:
 		return true
 	}
-	return false
+	return t.IsIRCClient()
+}
+
+// IsIRCClient reports an `irc` section with a destination and no host:
+// veil's IRC client tunnel (Java's, with its filter); an `irc` section
+// with a host is i2pd's IRC server tunnel.
+func (t *Tunnel) IsIRCClient() bool {
+	return t.Type == TunnelIRC && t.Options["destination"] != "" && t.Options["host"] == ""
 }
 
 // IsServer reports a tunnel that publishes a destination and forwards to

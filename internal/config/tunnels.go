@@ -46,6 +46,7 @@ var tunnelKeys = map[string]tunnelKey{
 	"enableuniquelocal": {kind: kindBool},
 	"ssl":               {kind: kindBool},
 	"addresshelper":     {kind: kindBool},
+	"enabledcc":         {kind: kindBool}, // veil: an irc client tunnel passes DCC
 }
 
 // tunnelRequired lists, per type, the keys i2pd refuses to start without.
@@ -124,6 +125,9 @@ func ParseTunnels(source string, data []byte) ([]Tunnel, error) {
 func (t *Tunnel) validate() error {
 	t.Type = t.Options["type"]
 	required, ok := tunnelRequired[t.Type]
+	if t.IsIRCClient() {
+		required = tunnelRequired[TunnelClient]
+	}
 	switch {
 	case t.Type == "":
 		return t.err("type", errorf(ErrInvalidValue, "missing; one of client, server, http, irc, udpclient, udpserver, socks, httpproxy"))

@@ -23,40 +23,47 @@ const maxIRCLine = 8 << 10
 // errIRCLineTooLong ends a stream that sends a line longer than that.
 var errIRCLineTooLong = errors.New("i2ptunnel: IRC line too long")
 
-// ircServerConn is the stream of an irc server tunnel as the IRC server
-// sees it.
-type ircServerConn struct {
+// lineConn is a connection whose reads come a line at a time through
+// filter (nil drops the line): the IRC tunnels' view of a stream or of
+// a local client.
+type lineConn struct {
 	net.Conn
 	r       *bufio.Reader
-	addr    string // the client's b32 address, "" if unknown
+	filter  func(line []byte) []byte
 	pending []byte
 }
 
-func newIRCServerConn(stream net.Conn, from data.KeysAndCert, known bool, password string, local net.Addr) *ircServerConn {
-	c := &ircServerConn{Conn: stream, r: bufio.NewReaderSize(stream, maxIRCLine)}
+func newLineConn(c net.Conn, filter func([]byte) []byte) *lineConn {
+	return &lineConn{Conn: c, r: bufio.NewReaderSize(c, maxIRCLine), filter: filter}
+}
+
+// newIRCServerConn is the stream of an irc server tunnel as the IRC
+// server sees it: USER lines rewritten, WEBIRC first.
+func newIRCServerConn(stream net.Conn, from data.KeysAndCert, known bool, password string, local net.Addr) *lineConn {
+	addr := ""
 	if known {
-		c.addr = from.Hash().B32()
+		addr = from.Hash().B32()
 	}
-	if password != "" && c.addr != "" {
+	c := newLineConn(stream, func(line []byte) []byte { return rewriteUser(line, addr) })
+	if password != "" && addr != "" {
 		ip := "127.0.0.1"
 		if a, ok := local.(*net.TCPAddr); ok {
 			ip = a.IP.String()
 		}
-		c.pending = []byte("WEBIRC " + password + " cgiirc " + c.addr + " " + ip + "\r\n")
+		c.pending = []byte("WEBIRC " + password + " cgiirc " + addr + " " + ip + "\r\n")
 	}
 	return c
 }
 
-// Read returns the client's bytes a line at a time, USER lines
-// rewritten.
-func (c *ircServerConn) Read(p []byte) (int, error) {
+// Read returns the filtered lines.
+func (c *lineConn) Read(p []byte) (int, error) {
 	for len(c.pending) == 0 {
 		line, err := c.r.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
 			return 0, errIRCLineTooLong
 		}
 		if len(line) > 0 {
-			c.pending = rewriteUser(line, c.addr)
+			c.pending = c.filter(line)
 		}
 		if err != nil && len(c.pending) == 0 {
 			return 0, err
@@ -71,7 +78,7 @@ func (c *ircServerConn) Read(p []byte) (int, error) {
 }
 
 // CloseWrite half-closes the stream if it can.
-func (c *ircServerConn) CloseWrite() error {
+func (c *lineConn) CloseWrite() error {
 	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
 		return cw.CloseWrite()
 	}

@@ -26,6 +26,9 @@ type ClientConfig struct {
 	ConnectTimeout time.Duration
 	// MaxConns bounds the connections open at once; 0 is DefaultMaxConns.
 	MaxConns int
+	// IRC filters the connection both ways (irc_filter.go); AllowDCC
+	// lets DCC offers through it.
+	IRC, AllowDCC bool
 }
 
 // Tunnel defaults.
@@ -98,6 +101,10 @@ func (c *Client) handle(ctx context.Context, local net.Conn) {
 		c.log.Info("i2ptunnel: stream not opened", "destination", c.cfg.Destination, "err", err)
 		local.Close()
 		return
+	}
+	if c.cfg.IRC {
+		f := ircFilter{allowDCC: c.cfg.AllowDCC}
+		local, remote = newLineConn(local, f.outbound), newLineConn(remote, f.inbound)
 	}
 	up, down := join(ctx, local, remote)
 	c.log.Debug("i2ptunnel: connection ended", "sent", up, "received", down)

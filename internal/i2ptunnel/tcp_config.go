@@ -12,11 +12,16 @@ import (
 // ClientConfigOf reads a `type = client` section of tunnels.conf with
 // i2pd 2.45's keys and defaults: port and destination (required),
 // address (127.0.0.1), destinationport (0), connecttimeout (seconds, 0
-// for the default). keys and the inbound./outbound./i2cp. options belong
+// for the default); and an IRC client tunnel (`type = irc` with a
+// destination), filtered, passing DCC with enabledcc = true. keys and the inbound./outbound./i2cp. options belong
 // to the destination.
 func ClientConfigOf(t *config.Tunnel) (ClientConfig, error) {
-	if t.Type != config.TunnelClient {
+	if t.Type != config.TunnelClient && !t.IsIRCClient() {
 		return ClientConfig{}, fmt.Errorf("i2ptunnel: [%s] is a %s tunnel, not client", t.Name, t.Type)
+	}
+	dcc, err := t.Bool("enabledcc", false)
+	if err != nil {
+		return ClientConfig{}, err
 	}
 	port, err := t.Int("port", 0, 1, 65535)
 	if err != nil {
@@ -35,7 +40,8 @@ func ClientConfigOf(t *config.Tunnel) (ClientConfig, error) {
 		return ClientConfig{}, fmt.Errorf("i2ptunnel: [%s] needs a destination", t.Name)
 	}
 	return ClientConfig{Name: t.Name, Address: t.String("address", "127.0.0.1"), Port: port, Destination: dest,
-		DestinationPort: uint16(dport), ConnectTimeout: time.Duration(timeout) * time.Second}, nil
+		DestinationPort: uint16(dport), ConnectTimeout: time.Duration(timeout) * time.Second,
+		IRC: t.IsIRCClient(), AllowDCC: dcc}, nil
 }
 
 // ServerConfigOf reads a `type = server|http|irc` section of tunnels.conf

@@ -21,26 +21,26 @@ func tcpTunnel(t *config.Tunnel, dc *router.DestinationConfig) error {
 		return wrap(err)
 	}
 	dc.Streaming = &o
-	switch t.Type {
-	case config.TunnelClient:
+	switch {
+	case t.Type == config.TunnelClient || t.IsIRCClient():
 		c, err := i2ptunnel.ClientConfigOf(t)
 		if err != nil {
 			return wrap(err)
 		}
 		dc.TCPClient = &c
-	case config.TunnelServer, config.TunnelHTTP, config.TunnelIRC:
+	case t.Type == config.TunnelServer || t.Type == config.TunnelHTTP || t.Type == config.TunnelIRC:
 		s, err := i2ptunnel.ServerConfigOf(t)
 		if err != nil {
 			return wrap(err)
 		}
 		dc.TCPServer = &s
-	case config.TunnelHTTPProxy:
+	case t.Type == config.TunnelHTTPProxy:
 		p, err := i2ptunnel.HTTPProxyConfigOf(t)
 		if err != nil {
 			return wrap(err)
 		}
 		dc.HTTPProxy = &p
-	case config.TunnelSOCKS:
+	case t.Type == config.TunnelSOCKS:
 		p, err := i2ptunnel.SOCKSConfigOf(t)
 		if err != nil {
 			return wrap(err)
