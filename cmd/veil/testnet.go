@@ -50,7 +50,7 @@ func runTestnet(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.NoSSU2, "ntcp2only", false, "run NTCP2 only (no SSU2)")
 	fs.StringVar(&cfg.LogLevel, "loglevel", "warn", "level of the routers' log, written to <folder>/"+testnet.LogFile+" (none: no log)")
 	summaryEvery := fs.Duration("summary", 5*time.Second, "how often the live summary is refreshed")
-	i2pd := fs.Int("i2pd", 0, "i2pd routers to mix in (not available yet)")
+	fs.IntVar(&cfg.I2pd, "i2pd", 0, "i2pd routers to mix in, each with an HTTP proxy (needs root and i2pd; the network moves to 198.19.<netid>.0/24 in namespaces)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			testnetUsage(stdout, fs)
@@ -62,10 +62,6 @@ func runTestnet(args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "veil testnet: unexpected argument %q (options start with --)\n", fs.Arg(0))
-		return 2
-	}
-	if *i2pd > 0 {
-		fmt.Fprintln(stderr, "veil testnet: --i2pd is not available yet: the network has veil routers only")
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -89,8 +85,12 @@ func testnetMain(ctx context.Context, cfg testnet.Config, summaryEvery time.Dura
 			n.Close()
 		}
 	}()
-	fmt.Fprintf(out, "veil testnet: %d veil routers (%d floodfills) on 127.0.0.1, private network %d, %d-hop tunnels\n",
-		len(n.Routers()), min(cfg.Floodfills, len(n.Routers())), orInt(cfg.NetID, testnet.DefaultNetID), orInt(cfg.Hops, testnet.DefaultHops))
+	where := "on 127.0.0.1"
+	if cfg.I2pd > 0 {
+		where = fmt.Sprintf("and %d i2pd routers on %s", cfg.I2pd, n.Subnet())
+	}
+	fmt.Fprintf(out, "veil testnet: %d veil routers (%d floodfills) %s, private network %d, %d-hop tunnels\n",
+		len(n.Routers()), min(cfg.Floodfills, len(n.Routers())), where, orInt(cfg.NetID, testnet.DefaultNetID), orInt(cfg.Hops, testnet.DefaultHops))
 	fmt.Fprintf(out, "folder %s%s\n", n.Dir(), keptNote(n, cfg))
 	tty := isTerminal(out)
 	err = n.Wait(ctx, func(p testnet.Progress) {
@@ -135,6 +135,9 @@ func printTryIt(out io.Writer, n *testnet.Network, took time.Duration) {
 		fmt.Fprintf(out, "or set a browser's HTTP proxy to %s and open http://%s/\n", n.ProxyAddr(), n.Eepsite())
 	} else {
 		fmt.Fprintf(out, "  (no HTTP proxy: --httpproxy=-) eepsite http://%s/\n", n.Eepsite())
+	}
+	for i, p := range n.I2pdProxies() {
+		fmt.Fprintf(out, "through i2pd router %d's HTTP proxy:  curl -x http://%s http://%s/\n", i, p, n.Eepsite())
 	}
 	fmt.Fprintf(out, "Router 0's state: veil status --datadir %s\n", n.RouterDir(0))
 	fmt.Fprintf(out, "Ctrl-C stops the network.\n\n")

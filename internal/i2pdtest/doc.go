@@ -1,6 +1,7 @@
 // Package i2pdtest runs real i2pd routers (Debian's i2pd 2.45.1) for
-// interoperability tests. It is test support: import it only from _test.go
-// files and from the interop tests (build tag interop).
+// interoperability tests, and for `veil testnet --i2pd` (internal/testnet),
+// which runs the same routers in the same namespaces outside a test: its
+// functions take a TB, which *testing.T satisfies and testnet implements.
 //
 // What it owns: one i2pd process per Router, started as a direct child of the
 // test process (the PID comes from exec.Cmd, never from a shell), its data

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"testing"
 	"time"
 )
 
@@ -145,7 +144,7 @@ type Destination struct {
 // tunnel "test" added to cfg.Tunnels), waits for i2pd to create test.dat,
 // reads the address i2pd reports for it (console and log, which must agree)
 // and stops the router again. The router is returned stopped.
-func NewDestination(t testing.TB, cfg Config) (*Router, Destination) {
+func NewDestination(t TB, cfg Config) (*Router, Destination) {
 	t.Helper()
 	host := cfg.Host
 	if host == "" || cfg.Netns != "" {

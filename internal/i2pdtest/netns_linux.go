@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"testing"
 	"time"
 )
 
@@ -39,7 +38,7 @@ type NetworkConfig struct {
 // A t.Cleanup deletes all of them (after the routers started later in the
 // same test have been stopped: cleanups run last-in first-out).
 type Network struct {
-	t      testing.TB
+	t      TB
 	prefix string
 	subnet string
 
@@ -50,7 +49,7 @@ type Network struct {
 
 // NewNetwork creates the hub namespace. It skips the test unless running as
 // root with iproute2 available.
-func NewNetwork(t testing.TB, cfg NetworkConfig) *Network {
+func NewNetwork(t TB, cfg NetworkConfig) *Network {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("i2pdtest: netns mode needs root")
@@ -113,6 +112,44 @@ func (n *Network) Add(name string, host int) (ns, addr string) {
 		}
 	}
 	return ns, addr
+}
+
+// AddHost joins this machine's own (root) namespace to the bridge, with
+// addresses Subnet.h for each of hosts (2..254), and returns them, so
+// routers running in this process (veil testnet --i2pd) reach the routers
+// in the namespaces and they reach them. The namespaces still have no
+// default route: their packets reach only the subnet. Deleting the hub
+// namespace removes the link too; a cleanup removes it at once. Call it
+// at most once.
+func (n *Network) AddHost(hosts ...int) []string {
+	n.t.Helper()
+	hostIf, hubIf := n.prefix+"h", "vh"
+	hub := n.prefix + "-hub"
+	steps := [][]string{
+		{"-n", hub, "link", "add", hubIf, "type", "veth", "peer", "name", hostIf, "netns", strconv.Itoa(os.Getpid())},
+		{"-n", hub, "link", "set", hubIf, "master", "br0", "up"},
+		{"link", "set", hostIf, "up"},
+	}
+	addrs := make([]string, 0, len(hosts))
+	for _, h := range hosts {
+		if h < 2 || h > 254 {
+			n.t.Fatalf("i2pdtest: host number %d: want 2..254", h)
+		}
+		a := n.subnet + "." + strconv.Itoa(h)
+		addrs = append(addrs, a)
+		steps = append(steps, []string{"addr", "add", a + "/24", "dev", hostIf})
+	}
+	for i, s := range steps {
+		if err := runIP(s...); err != nil {
+			n.t.Fatal(err)
+		}
+		if i == 0 {
+			// The kernel removes the pair with the hub only once every
+			// reference to the hub is gone: remove it at once.
+			n.t.Cleanup(func() { runIP("link", "del", hostIf) })
+		}
+	}
+	return addrs
 }
 
 // Command returns a command that runs prog inside namespace ns. "ip netns

@@ -8,7 +8,6 @@ import (
 	"net"
 	"os/exec"
 	"syscall"
-	"testing"
 )
 
 var errNoNetns = errors.New("i2pdtest: netns mode needs Linux")
@@ -23,7 +22,7 @@ type NetworkConfig struct {
 type Network struct{}
 
 // NewNetwork skips the test: network namespaces need Linux.
-func NewNetwork(t testing.TB, cfg NetworkConfig) *Network {
+func NewNetwork(t TB, cfg NetworkConfig) *Network {
 	t.Helper()
 	t.Skip(errNoNetns.Error())
 	return nil
@@ -31,6 +30,9 @@ func NewNetwork(t testing.TB, cfg NetworkConfig) *Network {
 
 // Add is not available without Linux.
 func (n *Network) Add(name string, host int) (ns, addr string) { return "", "" }
+
+// AddHost is not available without Linux.
+func (n *Network) AddHost(hosts ...int) []string { return nil }
 
 // Command is not available without Linux.
 func (n *Network) Command(ns, prog string, args ...string) *exec.Cmd { return nil }

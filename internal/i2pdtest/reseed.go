@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"testing"
 )
 
 // ReseedServer is a reseed server under test that an i2pd router may
@@ -30,7 +29,7 @@ type ReseedServer struct {
 // exception to the locked reseed.* options: cfg.ReseedZip must be empty,
 // and the URL is checked to stay on this machine. i2pd 2.45.1 reseeds at
 // start when it knows fewer than 25 routers (or 5 floodfills).
-func StartReseeding(t testing.TB, cfg Config, srv ReseedServer) *Router {
+func StartReseeding(t TB, cfg Config, srv ReseedServer) *Router {
 	t.Helper()
 	if cfg.Binary == "" {
 		cfg.Binary = Require(t)

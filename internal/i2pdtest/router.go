@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"testing"
 	"time"
 )
 
@@ -42,7 +41,7 @@ func Available() (path string, ok bool) {
 
 // Require returns the i2pd executable, or skips the test (fails it when
 // VEIL_REQUIRE_I2PD=1) if i2pd is not installed.
-func Require(t testing.TB) string {
+func Require(t TB) string {
 	t.Helper()
 	p, ok := Available()
 	if ok {
@@ -71,7 +70,7 @@ func Version(binary string) (string, error) {
 
 // Router is one i2pd process and its data directory. Create it with Start.
 type Router struct {
-	t   testing.TB
+	t   TB
 	cfg Config // resolved: every default filled in
 
 	mu        sync.Mutex
@@ -84,7 +83,7 @@ type Router struct {
 // Start writes the config into cfg.DataDir, starts i2pd and waits until its
 // web console answers. The router is stopped by a t.Cleanup. Start skips the
 // test if i2pd is missing (see Require) and fails it on any other problem.
-func Start(t testing.TB, cfg Config) *Router {
+func Start(t TB, cfg Config) *Router {
 	t.Helper()
 	if cfg.Binary == "" {
 		cfg.Binary = Require(t)
@@ -103,7 +102,7 @@ func Start(t testing.TB, cfg Config) *Router {
 	return r
 }
 
-func resolve(t testing.TB, c *Config) error {
+func resolve(t TB, c *Config) error {
 	if c.DataDir == "" {
 		c.DataDir = t.TempDir()
 	}

@@ -79,14 +79,23 @@ func startReseed(dir string, netID int, log *slog.Logger) (*reseedServer, error)
 // publish puts the router.info of every router folder in dirs into the
 // served netDb.
 func (s *reseedServer) publish(dirs []string) error {
+	var ris [][]byte
 	for _, d := range dirs {
 		b, err := os.ReadFile(filepath.Join(d, router.RouterInfoFile))
 		if err != nil {
 			return fmt.Errorf("testnet: %w", err)
 		}
+		ris = append(ris, b)
+	}
+	return s.publishRouterInfos(ris)
+}
+
+// publishRouterInfos puts RouterInfo files into the served netDb.
+func (s *reseedServer) publishRouterInfos(ris [][]byte) error {
+	for _, b := range ris {
 		ri, err := data.ParseRouterInfo(b)
 		if err != nil {
-			return fmt.Errorf("testnet: %s: %w", filepath.Join(d, router.RouterInfoFile), err)
+			return fmt.Errorf("testnet: reseed: %w", err)
 		}
 		p := router.NetDBPath(filepath.Dir(s.netDb), ri.Hash())
 		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {

@@ -51,6 +51,9 @@ type Config struct {
 	ProxyAddr string
 	// NoSSU2 runs NTCP2 only.
 	NoSSU2 bool
+	// I2pd mixes in this many i2pd routers (the first a floodfill), each
+	// with an HTTP proxy; root and i2pd are needed (i2pd.go).
+	I2pd int
 	// Logger receives the routers' logs (each with router=i). Nil:
 	// with LogLevel set (debug, info, warn, error), they go to
 	// <Dir>/testnet.log; else nowhere.
@@ -109,6 +112,7 @@ type Network struct {
 	// ProxyAddr is router 0's HTTP proxy (host:port), "" without one.
 	proxyAddr string
 	logFile   *os.File // Config.LogLevel's file, closed by Close
+	i2pd      *mixed   // nil without Config.I2pd
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -144,6 +148,14 @@ func Start(ctx context.Context, cfg Config) (_ *Network, err error) {
 	if err := n.openLog(); err != nil {
 		return nil, err
 	}
+	if cfg.I2pd > 0 {
+		if err := i2pdAvailable(); err != nil {
+			return nil, err
+		}
+		if n.i2pd, err = newMixed(n.dir, cfg.NetID, cfg.Routers, n.cfg.Logger); err != nil {
+			return nil, err
+		}
+	}
 	if n.site, err = startEepsite(n.dir); err != nil {
 		return nil, err
 	}
@@ -154,6 +166,9 @@ func Start(ctx context.Context, cfg Config) (_ *Network, err error) {
 		return nil, err
 	}
 	if err := n.reseed.publish(n.dirs); err != nil {
+		return nil, err
+	}
+	if err := n.startI2pd(); err != nil {
 		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -184,8 +199,12 @@ func (n *Network) newRouters() error {
 		if err != nil {
 			return err
 		}
+		host := "127.0.0.1"
+		if n.i2pd != nil {
+			host = n.i2pd.hosts[i]
+		}
 		rc := router.Config{
-			DataDir: dir, NetID: cfg.NetID, Host: "127.0.0.1", Port: port, Address4: "127.0.0.1",
+			DataDir: dir, NetID: cfg.NetID, Host: host, Port: port, Address4: host,
 			Floodfill: i < cfg.Floodfills, NTCP2Enabled: true, NTCP2Published: true,
 			SSU2:          router.SSU2Config{Enabled: !cfg.NoSSU2, Published: !cfg.NoSSU2},
 			AllowReserved: true,
@@ -244,6 +263,47 @@ func (n *Network) openLog() error {
 	n.logFile = f
 	n.cfg.Logger = slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: level}))
 	return nil
+}
+
+// startI2pd starts the i2pd routers of a mixed network, seeded with the
+// veil routers, and adds their RouterInfos to what the reseed server
+// serves the veil routers.
+func (n *Network) startI2pd() error {
+	if n.i2pd == nil {
+		return nil
+	}
+	var ris [][]byte
+	for _, d := range n.dirs {
+		b, err := os.ReadFile(filepath.Join(d, router.RouterInfoFile))
+		if err != nil {
+			return fmt.Errorf("testnet: %w", err)
+		}
+		ris = append(ris, b)
+	}
+	if err := n.i2pd.startI2pd(n.cfg.I2pd, n.cfg.NetID, true, ris); err != nil {
+		return err
+	}
+	theirs, err := n.i2pd.routerInfos()
+	if err != nil {
+		return err
+	}
+	return n.reseed.publishRouterInfos(theirs)
+}
+
+// Subnet is where a mixed network lives ("198.19.N.0/24"), "" otherwise.
+func (n *Network) Subnet() string {
+	if n.i2pd == nil {
+		return ""
+	}
+	return n.i2pd.subnet + ".0/24"
+}
+
+// I2pdProxies are the HTTP proxies of the i2pd routers (host:port).
+func (n *Network) I2pdProxies() []string {
+	if n.i2pd == nil {
+		return nil
+	}
+	return n.i2pd.proxies
 }
 
 // proxyListenAddr is where router 0's proxy will listen: the configured
@@ -332,6 +392,10 @@ func (n *Network) Close() error {
 			n.cancel()
 		}
 		n.wg.Wait()
+		var errs []error
+		if n.i2pd != nil {
+			errs = append(errs, n.i2pd.close())
+		}
 		if n.reseed != nil {
 			n.reseed.close()
 		}
@@ -341,7 +405,7 @@ func (n *Network) Close() error {
 		if n.logFile != nil {
 			n.logFile.Close()
 		}
-		n.closeErr = n.Err()
+		n.closeErr = errors.Join(append(errs, n.Err())...)
 		if n.temp && !n.cfg.Keep {
 			if err := os.RemoveAll(n.dir); err != nil {
 				n.closeErr = errors.Join(n.closeErr, fmt.Errorf("testnet: %w", err))

@@ -48,7 +48,7 @@ func TestNetwork(t *testing.T) {
 			t.Fatalf("stages completed %v, want each in order", seen)
 		}
 	}
-	if len(seen) != int(stages) {
+	if len(seen) != int(StageFetched)+1 {
 		t.Fatalf("stages completed %v", seen)
 	}
 	body, err := n.Fetch(ctx, "/again")

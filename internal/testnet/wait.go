@@ -22,10 +22,11 @@ const (
 	StageTunnels                // every router has exploratory tunnels both ways
 	StagePublished              // the eepsite's LeaseSet is stored at a floodfill, the proxy has tunnels
 	StageFetched                // the eepsite answered through the HTTP proxy
+	StageFetchedI2pd            // and through an i2pd router's HTTP proxy (Config.I2pd)
 	stages
 )
 
-var stageNames = [stages]string{"routers up", "netDb filled", "tunnels built", "eepsite published", "eepsite fetched"}
+var stageNames = [stages]string{"routers up", "netDb filled", "tunnels built", "eepsite published", "eepsite fetched", "fetched via i2pd"}
 
 func (s Stage) String() string {
 	if s < 0 || s >= stages {
@@ -61,7 +62,10 @@ func (n *Network) Wait(ctx context.Context, report func(Progress)) error {
 		last = p
 	}
 	final := StageFetched
-	if n.proxyAddr == "" {
+	switch {
+	case n.i2pd != nil:
+		final = StageFetchedI2pd
+	case n.proxyAddr == "":
 		final = StagePublished
 	}
 	for stage := StageRouters; stage <= final; stage++ {
@@ -69,9 +73,12 @@ func (n *Network) Wait(ctx context.Context, report func(Progress)) error {
 		for {
 			var p Progress
 			var err error
-			if stage == StageFetched {
-				p, err = n.fetchOnce(ctx)
-			} else {
+			switch stage {
+			case StageFetched:
+				p, err = n.fetchOnce(ctx, stage, n.proxyAddr)
+			case StageFetchedI2pd:
+				p, err = n.fetchOnce(ctx, stage, n.i2pd.proxies[0])
+			default:
 				p = n.check(stage)
 			}
 			tell(p)
@@ -147,12 +154,15 @@ func established(ts []router.TunnelStatus, pool string) int {
 	return n
 }
 
-// fetchOnce asks for the eepsite through the proxy once.
-func (n *Network) fetchOnce(ctx context.Context) (Progress, error) {
-	p := Progress{Stage: StageFetched, Of: 1}
+// fetchOnce asks for the eepsite through proxy once.
+func (n *Network) fetchOnce(ctx context.Context, stage Stage, proxy string) (Progress, error) {
+	p := Progress{Stage: stage, Of: 1}
+	if proxy == "" {
+		return p, errors.New("testnet: no HTTP proxy")
+	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	body, err := n.Fetch(ctx, "/")
+	body, err := n.FetchVia(ctx, proxy, "/")
 	if err == nil && strings.Contains(body, n.site.b32) {
 		p.Done, p.Complete = 1, true
 	}
@@ -165,7 +175,13 @@ func (n *Network) Fetch(ctx context.Context, path string) (string, error) {
 	if n.proxyAddr == "" {
 		return "", errors.New("testnet: no HTTP proxy")
 	}
-	c := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(&url.URL{Scheme: "http", Host: n.proxyAddr})}}
+	return n.FetchVia(ctx, n.proxyAddr, path)
+}
+
+// FetchVia GETs path from the eepsite through the HTTP proxy at proxy
+// (host:port).
+func (n *Network) FetchVia(ctx context.Context, proxy, path string) (string, error) {
+	c := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(&url.URL{Scheme: "http", Host: proxy})}}
 	defer c.CloseIdleConnections()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+n.site.b32+path, nil)
 	if err != nil {
