@@ -173,7 +173,9 @@ func (l *lifetime) Error(args ...any) { l.record(errors.New(fmt.Sprint(args...))
 func (l *lifetime) Errorf(format string, args ...any) {
 	l.record(fmt.Errorf(format, args...))
 }
-func (l *lifetime) Fatal(args ...any) { panic(abort{fmt.Errorf("testnet: i2pd: %s", fmt.Sprint(args...))}) }
+func (l *lifetime) Fatal(args ...any) {
+	panic(abort{fmt.Errorf("testnet: i2pd: %s", fmt.Sprint(args...))})
+}
 func (l *lifetime) Fatalf(format string, args ...any) {
 	panic(abort{fmt.Errorf("testnet: i2pd: "+format, args...)})
 }

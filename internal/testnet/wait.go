@@ -17,12 +17,12 @@ import (
 type Stage int
 
 const (
-	StageRouters   Stage = iota // every router runs and has a peer
-	StageNetDB                  // every router knows every other (reseeded)
-	StageTunnels                // every router has exploratory tunnels both ways
-	StagePublished              // the eepsite's LeaseSet is stored at a floodfill, the proxy has tunnels
-	StageFetched                // the eepsite answered through the HTTP proxy
-	StageFetchedI2pd            // and through an i2pd router's HTTP proxy (Config.I2pd)
+	StageRouters     Stage = iota // every router runs and has a peer
+	StageNetDB                    // every router knows every other (reseeded)
+	StageTunnels                  // every router has exploratory tunnels both ways
+	StagePublished                // the eepsite's LeaseSet is stored at a floodfill, the proxy has tunnels
+	StageFetched                  // the eepsite answered through the HTTP proxy
+	StageFetchedI2pd              // and through an i2pd router's HTTP proxy (Config.I2pd)
 	stages
 )
 
