@@ -47,6 +47,7 @@ func runTestnet(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.Dir, "datadir", "", "folder to keep the network in, reused next time (default: a temporary folder)")
 	fs.BoolVar(&cfg.Keep, "keep", false, "keep the temporary folder on exit")
 	fs.StringVar(&cfg.ProxyAddr, "httpproxy", testnet.DefaultProxyAddr, "HTTP proxy address of router 0 (- for none)")
+	fs.StringVar(&cfg.SOCKSAddr, "socksproxy", testnet.DefaultSOCKSAddr, "SOCKS proxy address of router 0 (- for none)")
 	fs.BoolVar(&cfg.NoSSU2, "ntcp2only", false, "run NTCP2 only (no SSU2)")
 	fs.StringVar(&cfg.LogLevel, "loglevel", "warn", "level of the routers' log, written to <folder>/"+testnet.LogFile+" (none: no log)")
 	summaryEvery := fs.Duration("summary", 5*time.Second, "how often the live summary is refreshed")
@@ -130,14 +131,21 @@ func testnetMain(ctx context.Context, cfg testnet.Config, summaryEvery time.Dura
 
 func printTryIt(out io.Writer, n *testnet.Network, took time.Duration) {
 	fmt.Fprintf(out, "\nThe network is up (%.1fs). Fetch the eepsite through router 0's HTTP proxy:\n\n", took.Seconds())
-	if n.ProxyAddr() != "" {
-		fmt.Fprintf(out, "  curl -x http://%s http://%s/\n\n", n.ProxyAddr(), n.Eepsite())
-		fmt.Fprintf(out, "or set a browser's HTTP proxy to %s and open http://%s/\n", n.ProxyAddr(), n.Eepsite())
+	site := "http://" + n.Eepsite() + "/"
+	if p := n.ProxyAddr(); p != "" {
+		fmt.Fprintf(out, "  curl -x http://%s %s\n\n", p, site)
+		fmt.Fprintf(out, "by its name in router 0's addressbook:  curl -x http://%s http://%s/\n", p, testnet.SiteName)
 	} else {
-		fmt.Fprintf(out, "  (no HTTP proxy: --httpproxy=-) eepsite http://%s/\n", n.Eepsite())
+		fmt.Fprintf(out, "  (no HTTP proxy: --httpproxy=-) eepsite %s\n", site)
+	}
+	if p := n.SOCKSAddr(); p != "" {
+		fmt.Fprintf(out, "through router 0's SOCKS proxy:         curl --socks5-hostname %s http://%s/\n", p, testnet.SiteName)
 	}
 	for i, p := range n.I2pdProxies() {
-		fmt.Fprintf(out, "through i2pd router %d's HTTP proxy:  curl -x http://%s http://%s/\n", i, p, n.Eepsite())
+		fmt.Fprintf(out, "through i2pd router %d's HTTP proxy:     curl -x http://%s %s\n", i, p, site)
+	}
+	if p := n.ProxyAddr(); p != "" {
+		fmt.Fprintf(out, "or set a browser's HTTP proxy to %s and open %s\n", p, site)
 	}
 	fmt.Fprintf(out, "Router 0's state: veil status --datadir %s\n", n.RouterDir(0))
 	fmt.Fprintf(out, "Ctrl-C stops the network.\n\n")

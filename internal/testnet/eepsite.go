@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/veil-i2p/veil/internal/crypto"
+	"github.com/veil-i2p/veil/internal/data"
 	"github.com/veil-i2p/veil/internal/i2ptunnel"
 	"github.com/veil-i2p/veil/internal/keyfile"
 	"github.com/veil-i2p/veil/internal/router"
@@ -30,6 +31,7 @@ const (
 type eepsite struct {
 	keysPath string
 	b32      string
+	dest     data.Destination
 	port     int
 	srv      *http.Server
 	done     chan struct{}
@@ -65,7 +67,7 @@ func startEepsite(dir string) (*eepsite, error) {
 	if err != nil {
 		return nil, fmt.Errorf("testnet: eepsite keys: %w", err)
 	}
-	s.b32 = keys.Identity.Hash().B32()
+	s.b32, s.dest = keys.Identity.Hash().B32(), keys.Identity
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("testnet: eepsite web server: %w", err)

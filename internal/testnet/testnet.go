@@ -24,7 +24,10 @@ const (
 	DefaultNetID      = 77
 	DefaultHops       = 2
 	DefaultProxyAddr  = "127.0.0.1:4444" // i2pd's HTTP proxy
-	MaxRouters        = 200
+	DefaultSOCKSAddr  = "127.0.0.1:4447" // i2pd's SOCKS proxy
+	// SiteName is the eepsite's name in router 0's addressbook.
+	SiteName   = "testnet.i2p"
+	MaxRouters = 200
 )
 
 // Config shapes a test network. The zero value is the demo network of
@@ -49,6 +52,9 @@ type Config struct {
 	// 127.0.0.1:4444; when that port is taken, a free one); "-" runs no
 	// proxy.
 	ProxyAddr string
+	// SOCKSAddr is router 0's SOCKS proxy, likewise (default
+	// 127.0.0.1:4447; "-" none).
+	SOCKSAddr string
 	// NoSSU2 runs NTCP2 only.
 	NoSSU2 bool
 	// I2pd mixes in this many i2pd routers (the first a floodfill), each
@@ -92,6 +98,9 @@ func (c *Config) defaults() error {
 	if c.ProxyAddr == "" {
 		c.ProxyAddr = DefaultProxyAddr
 	}
+	if c.SOCKSAddr == "" {
+		c.SOCKSAddr = DefaultSOCKSAddr
+	}
 	switch c.LogLevel {
 	case "", "none", "debug", "info", "warn", "error":
 	default:
@@ -111,6 +120,7 @@ type Network struct {
 	site    *eepsite
 	// ProxyAddr is router 0's HTTP proxy (host:port), "" without one.
 	proxyAddr string
+	socksAddr string   // router 0's SOCKS proxy, "" without one
 	logFile   *os.File // Config.LogLevel's file, closed by Close
 	i2pd      *mixed   // nil without Config.I2pd
 
@@ -188,7 +198,11 @@ func Start(ctx context.Context, cfg Config) (_ *Network, err error) {
 // newRouters creates every router's folder and identity.
 func (n *Network) newRouters() error {
 	cfg := n.cfg
-	proxyAddr, err := n.proxyListenAddr()
+	proxyAddr, err := listenAddr("--httpproxy", cfg.ProxyAddr)
+	if err != nil {
+		return err
+	}
+	socksAddr, err := listenAddr("--socksproxy", cfg.SOCKSAddr)
 	if err != nil {
 		return err
 	}
@@ -221,6 +235,16 @@ func (n *Network) newRouters() error {
 				HTTPProxy: &i2ptunnel.HTTPProxyConfig{Name: "httpproxy", Address: host, Port: pp, AddressHelper: true}})
 			n.proxyAddr = proxyAddr
 		}
+		if i == 0 && socksAddr != "" {
+			host, p, _ := net.SplitHostPort(socksAddr)
+			pp, _ := strconv.Atoi(p)
+			rc.Destinations = append(rc.Destinations, router.DestinationConfig{Name: "socksproxy", Pool: shape(cfg.Hops, 2),
+				SOCKSProxy: &i2ptunnel.SOCKSConfig{Name: "socksproxy", Address: host, Port: pp}})
+			n.socksAddr = socksAddr
+		}
+		if i == 0 {
+			rc.AddressBook = &router.AddressBookConfig{} // no subscriptions: the site is named below
+		}
 		if i == cfg.Routers-1 {
 			rc.Destinations = append(rc.Destinations, n.site.destination(shape(cfg.Hops, 2)))
 		}
@@ -230,6 +254,11 @@ func (n *Network) newRouters() error {
 		}
 		if err := r.Start(); err != nil {
 			return fmt.Errorf("testnet: router %d (%s): %w", i, dir, err)
+		}
+		if ab := r.AddressBook(); ab != nil {
+			if err := ab.AddPrivate(SiteName, n.site.dest, true); err != nil {
+				return fmt.Errorf("testnet: router %d: name %s: %w", i, SiteName, err)
+			}
 		}
 		n.routers = append(n.routers, r)
 		n.dirs = append(n.dirs, dir)
@@ -306,23 +335,23 @@ func (n *Network) I2pdProxies() []string {
 	return n.i2pd.proxies
 }
 
-// proxyListenAddr is where router 0's proxy will listen: the configured
-// address, or a free port on its host when that one is taken.
-func (n *Network) proxyListenAddr() (string, error) {
-	if n.cfg.ProxyAddr == "-" {
+// listenAddr is where a proxy of router 0 will listen: addr, or a free
+// port on its host when that one is taken; "" for "-" (none).
+func listenAddr(option, addr string) (string, error) {
+	if addr == "-" {
 		return "", nil
 	}
-	host, _, err := net.SplitHostPort(n.cfg.ProxyAddr)
+	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return "", fmt.Errorf("testnet: --httpproxy %q: %w", n.cfg.ProxyAddr, err)
+		return "", fmt.Errorf("testnet: %s %q: %w", option, addr, err)
 	}
-	if l, err := net.Listen("tcp", n.cfg.ProxyAddr); err == nil {
+	if l, err := net.Listen("tcp", addr); err == nil {
 		defer l.Close()
 		return l.Addr().String(), nil // port 0: the port chosen
 	}
 	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
-		return "", fmt.Errorf("testnet: HTTP proxy on %s: %w", host, err)
+		return "", fmt.Errorf("testnet: %s on %s: %w", option, host, err)
 	}
 	defer l.Close()
 	return l.Addr().String(), nil
@@ -370,6 +399,9 @@ func (n *Network) RouterDir(i int) string { return n.dirs[i] }
 
 // ProxyAddr is router 0's HTTP proxy, "" when it runs none.
 func (n *Network) ProxyAddr() string { return n.proxyAddr }
+
+// SOCKSAddr is router 0's SOCKS proxy, "" when it runs none.
+func (n *Network) SOCKSAddr() string { return n.socksAddr }
 
 // Eepsite is the demo site's host name (….b32.i2p).
 func (n *Network) Eepsite() string { return n.site.b32 }

@@ -24,7 +24,7 @@ func TestNetwork(t *testing.T) {
 	before := runtime.NumGoroutine()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	n, err := Start(ctx, Config{ProxyAddr: "127.0.0.1:0", Routers: 5, LogLevel: "info"})
+	n, err := Start(ctx, Config{ProxyAddr: "127.0.0.1:0", SOCKSAddr: "127.0.0.1:0", Routers: 5, LogLevel: "info"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,13 @@ func TestNetwork(t *testing.T) {
 	if s.Routers != 5 || s.KnownMin < 4 || s.Tunnels == 0 || s.Transit == 0 || s.LeaseSets == 0 {
 		t.Errorf("summary %+v", s)
 	}
-	proxy, dir := n.ProxyAddr(), n.Dir()
+	if body, err := n.FetchVia(ctx, n.ProxyAddr(), "/"); err != nil || !strings.Contains(body, n.Eepsite()) {
+		t.Fatalf("fetch: %v", err)
+	}
+	if h, err := n.Routers()[0].Resolve(ctx, SiteName); err != nil || h.B32() != n.Eepsite() {
+		t.Errorf("router 0 resolves %s to %v, %v; want %s", SiteName, h, err, n.Eepsite())
+	}
+	proxy, socks, dir := n.ProxyAddr(), n.SOCKSAddr(), n.Dir()
 	sock := filepath.Join(n.RouterDir(0), "veil.sock")
 	if _, err := os.Stat(sock); err != nil {
 		t.Fatalf("control socket: %v", err)
@@ -76,9 +82,11 @@ func TestNetwork(t *testing.T) {
 	if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
 		t.Errorf("left in TMPDIR: %v", ents)
 	}
-	if c, err := net.DialTimeout("tcp", proxy, time.Second); err == nil {
-		c.Close()
-		t.Errorf("proxy %s still listening", proxy)
+	for _, a := range []string{proxy, socks} {
+		if c, err := net.DialTimeout("tcp", a, time.Second); err == nil {
+			c.Close()
+			t.Errorf("proxy %s still listening", a)
+		}
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for runtime.NumGoroutine() > before+2 && time.Now().Before(deadline) {
@@ -102,7 +110,7 @@ func TestKeptFolderReused(t *testing.T) {
 	var site string
 	var hash [2]string
 	for i := range 2 {
-		n, err := Start(ctx, Config{Dir: dir, Routers: 2, Hops: 1, ProxyAddr: "-"})
+		n, err := Start(ctx, Config{Dir: dir, Routers: 2, Hops: 1, ProxyAddr: "-", SOCKSAddr: "-"})
 		if err != nil {
 			t.Fatal(err)
 		}
