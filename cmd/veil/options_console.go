@@ -30,9 +30,10 @@ func runWithServices(ctx context.Context, r *router.Router, opts *config.Options
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	view := r.ConsoleView(router.ConsoleOptions{
-		ConfFile: confFile(opts),
-		Settings: console.Settings{Bandwidth: opts.Bandwidth, Share: opts.Share, NoTransit: opts.NoTransit, Floodfill: opts.Floodfill},
-		Shutdown: cancel,
+		ConfFile:    confFile(opts),
+		Settings:    console.Settings{Bandwidth: opts.Bandwidth, Share: opts.Share, NoTransit: opts.NoTransit, Floodfill: opts.Floodfill},
+		Shutdown:    cancel,
+		TunnelsFile: opts.TunConf,
 	})
 	svcs, err := services(opts, view, logger)
 	if err != nil {

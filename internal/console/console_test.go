@@ -87,9 +87,13 @@ func newTestServer(t *testing.T, cfg Config) (*Server, *fakeRouter, *httptest.Se
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, f, newServerFor(t, s)
+}
+
+func newServerFor(t *testing.T, s *Server) *httptest.Server {
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
-	return s, f, ts
+	return ts
 }
 
 // do sends method path with Host set to host ("" leaves the test server's

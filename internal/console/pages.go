@@ -39,6 +39,10 @@ type view struct {
 	Err      string
 	Lookup   *Lookup
 	Key, Typ string
+	// The I2P tunnels page.
+	Msg       string
+	Spec      TunnelSpec
+	CanManage bool
 }
 
 func (s *Server) render(w http.ResponseWriter, code int, v view) {

@@ -157,6 +157,40 @@ type I2PTunnel struct {
 	Destination string // ….b32.i2p
 	Listen      string
 	Streams     int
+	// Managed tunnels were made from the console while the router runs:
+	// they can be stopped and started again. Running says whether one is.
+	Managed, Running bool
+	Spec             TunnelSpec // of a managed tunnel
+}
+
+// TunnelSpec is what the console's tunnel form sets: a TCP tunnel as a
+// tunnels.conf section.
+type TunnelSpec struct {
+	Name string
+	Type string // client, server or http
+	// Host and Port are a server tunnel's service; Port alone a client
+	// tunnel's local port (on 127.0.0.1).
+	Host string
+	Port int
+	// Destination and DestinationPort are a client tunnel's target.
+	Destination     string
+	DestinationPort int
+	// Hops is the length of the tunnels of its destination (both ways).
+	Hops int
+}
+
+// TunnelManager is what a Router offers, besides Router, when tunnels
+// can be made, stopped and started from the console; the tunnel page
+// shows its forms only then.
+type TunnelManager interface {
+	// SaveTunnel writes spec's section into tunnels.conf (replacing one
+	// of the same name) and starts it now, unless it is a tunnel the
+	// router started from the file (then it is used from the next start:
+	// started is false).
+	SaveTunnel(spec TunnelSpec) (started bool, err error)
+	// StopTunnel and StartTunnel stop and start a managed tunnel.
+	StopTunnel(name string) error
+	StartTunnel(name string) error
 }
 
 // Lookup is the result of a netDb lookup.

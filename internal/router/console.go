@@ -32,6 +32,9 @@ type ConsoleOptions struct {
 	Settings console.Settings
 	// Shutdown stops the router (cancels Run's context).
 	Shutdown func()
+	// TunnelsFile is the tunnels.conf the console's tunnel form writes
+	// (console_tunnels.go); "" disables the form.
+	TunnelsFile string
 }
 
 // ConsoleView is the router as the console, the metrics endpoint and
@@ -48,6 +51,7 @@ type ConsoleView struct {
 	lastOut  uint64
 
 	stopping atomic.Bool
+	managed  managedTunnels // console_tunnels.go
 }
 
 var _ console.Router = (*ConsoleView)(nil)
@@ -57,8 +61,12 @@ func (r *Router) ConsoleView(o ConsoleOptions) *ConsoleView {
 	return &ConsoleView{r: r, opts: o, hist: console.NewHistory(historyLen), settings: o.Settings}
 }
 
-// Run samples the router's traffic every few seconds until ctx ends.
+// Run samples the router's traffic every few seconds, and runs the
+// tunnels made from the console, until ctx ends.
 func (v *ConsoleView) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() { v.runTunnels(ctx) })
 	t := time.NewTicker(sampleEvery)
 	defer t.Stop()
 	v.sample(time.Now())
@@ -175,6 +183,10 @@ func (v *ConsoleView) Snapshot() console.Snapshot {
 	streams := map[string]int{} // per destination: tunnels of one destination share its streams
 	for _, t := range st.TCPTunnels {
 		snap.I2PTunnels = append(snap.I2PTunnels, console.I2PTunnel{Name: t.Name, Type: t.Type, Destination: t.Destination, Listen: t.Listen, Streams: t.Streams})
+		streams[t.Destination] = t.Streams
+	}
+	for _, t := range v.managedSnapshot() {
+		snap.I2PTunnels = append(snap.I2PTunnels, t)
 		streams[t.Destination] = t.Streams
 	}
 	for _, t := range st.UDPTunnels {

@@ -2,10 +2,14 @@ package router
 
 import (
 	"context"
+	"io"
 	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +19,7 @@ import (
 
 	"github.com/veil-i2p/veil/internal/config"
 	"github.com/veil-i2p/veil/internal/console"
+	"github.com/veil-i2p/veil/internal/i2ptunnel"
 )
 
 // chromium finds Debian's headless-capable browser. The test skips
@@ -106,7 +111,10 @@ func serveConsole(t *testing.T, v *ConsoleView) string {
 
 // TestConsoleBrowser drives the console of a router in a three-router
 // network with headless chromium: the overview loads and its numbers
-// change without a reload; the bootstrap bar reaches done; a setting
+// change without a reload; the bootstrap bar reaches done; an http server
+// tunnel made with the console's form serves a web site through another
+// router's HTTP proxy, stops when stopped from the console and serves
+// again when started; a setting
 // changed through the configuration form is written to the config file
 // and shown again by the console of a router started from that file.
 // With VEIL_CONSOLE_SCREENSHOTS=DIR it saves PNGs of the main pages there
@@ -116,16 +124,29 @@ func TestConsoleBrowser(t *testing.T) {
 		t.Skip("three routers and a browser")
 	}
 	chrome := chromium(t)
+	hits := make(chan string, 16)
+	web, _ := testWebSite(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case hits <- r.RequestURI:
+		default:
+		}
+		w.Write([]byte("<h1>made in the console</h1>"))
+	})
+	short := PoolShape{InboundLength: 1, OutboundLength: 1, InboundQuantity: 2, OutboundQuantity: 2}
 	rs, dirs := startVeilNet(t, 3, func(i int, cfg *Config) {
-		if i == 0 {
-			cfg.Destinations = []DestinationConfig{{Name: "web", Pool: PoolShape{InboundLength: 1, OutboundLength: 1, InboundQuantity: 2, OutboundQuantity: 2}}}
+		switch i {
+		case 0:
+			cfg.Destinations = []DestinationConfig{{Name: "web", Pool: short}}
+		case 1:
+			cfg.Destinations = []DestinationConfig{{Name: "httpproxy", Pool: short,
+				HTTPProxy: &i2ptunnel.HTTPProxyConfig{Name: "httpproxy", Port: 0}}}
 		}
 	})
-	conf := filepath.Join(dirs[0], "i2pd.conf")
+	conf, tunconf := filepath.Join(dirs[0], "i2pd.conf"), filepath.Join(dirs[0], "tunnels.conf")
 	if err := os.WriteFile(conf, []byte("# my router\nloglevel = info\n\n[http]\nport = 7070\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	view := rs[0].ConsoleView(ConsoleOptions{ConfFile: conf, Settings: console.Settings{Share: 100}, Shutdown: func() {}})
+	view := rs[0].ConsoleView(ConsoleOptions{ConfFile: conf, TunnelsFile: tunconf, Settings: console.Settings{Share: 100}, Shutdown: func() {}})
 	base := serveConsole(t, view)
 	ctx := browser(t, chrome)
 	shots := os.Getenv("VEIL_CONSOLE_SCREENSHOTS")
@@ -172,12 +193,67 @@ func TestConsoleBrowser(t *testing.T) {
 	if !done {
 		t.Fatalf("bootstrap not done after 60 s: %s", eval[string](t, ctx, `document.querySelector('.bootstrap').innerText`))
 	}
-	// Let a few bandwidth samples gather for the graph.
-	time.Sleep(11 * time.Second)
+	if shots != "" {
+		time.Sleep(11 * time.Second) // a few bandwidth samples for the graph
+	}
 	step(t, ctx, "overview again", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("bootstrap-done")))
 	shot("overview")
 
-	for _, p := range []string{"peers", "tunnels", "destinations", "i2ptunnels"} {
+	// A new http server tunnel made with the form serves the web site
+	// through router 1's HTTP proxy; stopped from the console, it stops;
+	// started again, it serves again at the same address.
+	step(t, ctx, "new tunnel", chromedp.Navigate(base+"i2ptunnels"), chromedp.WaitVisible(chromedp.ID("new-tunnel")),
+		chromedp.SetValue(chromedp.ID("tunnel-name"), "site"), chromedp.SetValue(chromedp.ID("tunnel-type"), "http"),
+		chromedp.SetValue(chromedp.ID("tunnel-port"), strconv.Itoa(web)), chromedp.SetValue(chromedp.ID("tunnel-hops"), "1"),
+		chromedp.Click(chromedp.ID("tunnel-save")), chromedp.WaitVisible(chromedp.ID("tunnel-msg")))
+	if b, _ := os.ReadFile(tunconf); !strings.Contains(string(b), "[site]\ntype = http\nhost = 127.0.0.1\nport = "+strconv.Itoa(web)+"\nkeys = site.dat\n") {
+		t.Errorf("tunnels.conf:\n%s", b)
+	}
+	site := eval[string](t, ctx, `document.querySelector('tr[data-tunnel="site"] td:nth-child(4) code').title`)
+	if !strings.HasSuffix(site, ".b32.i2p") {
+		t.Fatalf("the new tunnel's address: %q", site)
+	}
+	proxy := waitStatusFor(t, dirs[1], "proxy up", 30*time.Second, func(st Status) bool { return len(st.TCPTunnels) == 1 }).TCPTunnels[0].Listen
+	fetch := func(timeout time.Duration) (int, string, error) {
+		c := &http.Client{Timeout: timeout, Transport: &http.Transport{Proxy: http.ProxyURL(&url.URL{Scheme: "http", Host: proxy})}}
+		defer c.CloseIdleConnections()
+		resp, err := c.Get("http://" + site + "/hello")
+		if err != nil {
+			return 0, "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), err
+	}
+	served := func(what string) {
+		t.Helper()
+		for try := 0; try < 10; try++ { // its LeaseSet must first reach the floodfills
+			code, body, err := fetch(20 * time.Second)
+			if err == nil && code == 200 && strings.Contains(body, "made in the console") {
+				return
+			}
+			t.Logf("%s: GET through the proxy: %d %v", what, code, err)
+			time.Sleep(2 * time.Second)
+		}
+		t.Fatalf("%s: the site never answered through the proxy", what)
+	}
+	served("new tunnel")
+	step(t, ctx, "i2ptunnels page", chromedp.Navigate(base+"i2ptunnels"), chromedp.WaitVisible(chromedp.ID("stop-site")))
+	shot("i2ptunnels")
+	step(t, ctx, "stop tunnel", chromedp.Click(chromedp.ID("stop-site")), chromedp.WaitVisible(chromedp.ID("start-site")))
+	for len(hits) > 0 {
+		<-hits
+	}
+	if code, _, err := fetch(8 * time.Second); err == nil && code == 200 {
+		t.Error("the stopped tunnel still served the site")
+	}
+	if len(hits) > 0 {
+		t.Error("a request reached the web site through the stopped tunnel")
+	}
+	step(t, ctx, "start tunnel", chromedp.Click(chromedp.ID("start-site")), chromedp.WaitVisible(chromedp.ID("stop-site")))
+	served("started again")
+
+	for _, p := range []string{"peers", "tunnels", "destinations"} {
 		step(t, ctx, p, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
 		shot(p)
 	}
