@@ -44,6 +44,7 @@ var layers = map[string]int{
 	".":                        12, // package veil, the public Go API
 	"internal/testnet":         12, // a private network in one process (veil testnet)
 	"cmd/veil":                 13,
+	"cmd/veil-bench":           13, // the benchmark suite (runs the interop benchmarks)
 	"interop":                  13,
 }
 

@@ -216,6 +216,10 @@ func testTransitI2pd(t *testing.T, style string) {
 		cpu[[2]int{transitViaI2pd, transitViaI2pd}], cpu[[2]int{transitViaVeil, transitViaI2pd}])
 	t.Logf("CPU s per GB relayed: veil %.1f, i2pd %.1f, ratio veil/i2pd %.2f; less idle: veil %.1f, i2pd %.1f, ratio %.2f",
 		vRaw, iRaw, vRaw/iRaw, vNet, iNet, vNet/iNet)
+	recordBench(benchFigure{ID: "P3", Name: "CPU seconds per GB relayed by a transit router (" + style + ")", Unit: "s/GB", Better: "lower",
+		Veil: []float64{vRaw}, I2pd: []float64{iRaw}})
+	recordBench(benchFigure{ID: "P3", Name: "1 MiB fetched through that transit router (" + style + ")", Unit: "s", Better: "lower",
+		Veil: seconds(viaVeil), I2pd: seconds(viaI2pd)})
 	if cpu[[2]int{transitViaVeil, transitViaVeil}] <= 0 || cpu[[2]int{transitViaI2pd, transitViaI2pd}] <= 0 {
 		t.Error("a relay used no CPU while relaying: /proc/PID/stat read wrong?")
 	}
