@@ -95,6 +95,8 @@ func pageTitle(p string) string {
 		return "NetDB"
 	case "i2ptunnels":
 		return "I2P tunnels"
+	case "addressbook":
+		return "Addressbook"
 	}
 	return strings.ToUpper(p[:1]) + p[1:]
 }

@@ -13,7 +13,7 @@ import (
 
 // pageNames are the console's pages, each assets/templates/NAME.html
 // inside layout.html.
-var pageNames = []string{"overview", "peers", "tunnels", "netdb", "destinations", "i2ptunnels", "config", "shutdown"}
+var pageNames = []string{"overview", "peers", "tunnels", "netdb", "destinations", "i2ptunnels", "addressbook", "config", "shutdown"}
 
 func parsePages(f template.FuncMap) (map[string]*template.Template, error) {
 	out := make(map[string]*template.Template, len(pageNames))
@@ -43,6 +43,11 @@ type view struct {
 	Msg       string
 	Spec      TunnelSpec
 	CanManage bool
+	// The addressbook page (Key is the search, Typ the book).
+	Names  []Name
+	Total  int
+	Subs   []Subscription
+	BookOn bool
 }
 
 func (s *Server) render(w http.ResponseWriter, code int, v view) {
@@ -99,9 +104,7 @@ func (s *Server) config(w http.ResponseWriter, req *http.Request) {
 // saveConfig checks and saves the configuration form, then redirects
 // back to the page (so a reload does not post again).
 func (s *Server) saveConfig(w http.ResponseWriter, req *http.Request) {
-	req.Body = http.MaxBytesReader(w, req.Body, 4<<10)
-	if !s.csrfOK(req) {
-		http.Error(w, "console: missing or stale form token: reload the page and send it again", http.StatusForbidden)
+	if !s.postOK(w, req) {
 		return
 	}
 	set, err := parseSettings(req)
@@ -146,8 +149,7 @@ func ValidBandwidth(b string) bool {
 }
 
 func (s *Server) shutdown(w http.ResponseWriter, req *http.Request) {
-	if !s.csrfOK(req) {
-		http.Error(w, "console: missing or stale form token: reload the page and send it again", http.StatusForbidden)
+	if !s.postOK(w, req) {
 		return
 	}
 	s.log.Warn("console: shutdown requested")

@@ -79,3 +79,14 @@ func (s *Server) csrfOK(req *http.Request) bool {
 	}
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.csrf)) == 1
 }
+
+// postOK bounds a form's body and checks its CSRF token; when the token
+// is wrong it answers 403 and returns false.
+func (s *Server) postOK(w http.ResponseWriter, req *http.Request) bool {
+	req.Body = http.MaxBytesReader(w, req.Body, 8<<10)
+	if !s.csrfOK(req) {
+		http.Error(w, "console: missing or stale form token: reload the page and send it again", http.StatusForbidden)
+		return false
+	}
+	return true
+}

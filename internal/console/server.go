@@ -88,6 +88,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /destinations", s.page("destinations", nil))
 	mux.HandleFunc("GET /i2ptunnels", s.i2ptunnels)
 	mux.HandleFunc("POST /i2ptunnels/{action}", s.tunnelAction)
+	mux.HandleFunc("GET /addressbook", s.addressbookPage)
+	mux.HandleFunc("POST /addressbook/{action}", s.addressbookAction)
 	mux.HandleFunc("GET /config", s.config)
 	mux.HandleFunc("POST /config", s.saveConfig)
 	mux.HandleFunc("POST /shutdown", s.shutdown)

@@ -181,9 +181,7 @@ func (s *Server) i2ptunnels(w http.ResponseWriter, req *http.Request) {
 
 // tunnelAction handles POST /i2ptunnels/{action}: new, stop, start.
 func (s *Server) tunnelAction(w http.ResponseWriter, req *http.Request) {
-	req.Body = http.MaxBytesReader(w, req.Body, 8<<10)
-	if !s.csrfOK(req) {
-		http.Error(w, "console: missing or stale form token: reload the page and send it again", http.StatusForbidden)
+	if !s.postOK(w, req) {
 		return
 	}
 	m := s.tunnelManager()

@@ -135,3 +135,65 @@ func FuzzTunnelForm(f *testing.F) {
 		}
 	})
 }
+
+// fakeBook is a fakeRouter with an addressbook.
+type fakeBook struct {
+	*fakeRouter
+	names []Name
+}
+
+func (f *fakeBook) AddressBookEnabled() bool { return true }
+
+func (f *fakeBook) Names(book, search string) ([]Name, error) { return f.names, nil }
+
+func (f *fakeBook) AddName(name, dest string, replace bool) error {
+	if dest != "AAAA" {
+		return errors.New("bad destination")
+	}
+	f.names = append(f.names, Name{Name: name, B32: "x.b32.i2p", Book: "private"})
+	return nil
+}
+
+func (f *fakeBook) RemoveName(name string) error { return nil }
+
+func (f *fakeBook) Subscriptions() []Subscription {
+	return []Subscription{{URL: "http://" + evil + ".i2p/hosts.txt", LastError: evil}}
+}
+
+func (f *fakeBook) UpdateSubscriptions() error { return nil }
+
+func TestAddressBookPage(t *testing.T) {
+	f := &fakeBook{fakeRouter: &fakeRouter{}, names: []Name{{Name: evil + ".i2p", B32: "abc.b32.i2p", Book: "router"}}}
+	s, err := New(Config{Address: "127.0.0.1:7070"}, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := newServerFor(t, s)
+	resp, page := do(t, ts, "GET", "/addressbook?q=x", "", nil, nil)
+	if resp.StatusCode != 200 || !strings.Contains(page, `id="book-add"`) {
+		t.Fatalf("page: %d", resp.StatusCode)
+	}
+	if strings.Contains(page, "<script>alert") || !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;.i2p") {
+		t.Error("a name from a subscription is not escaped")
+	}
+	tok := csrfRE.FindStringSubmatch(page)[1]
+	for _, a := range []string{"add", "remove", "update"} {
+		if resp, _ := do(t, ts, "POST", "/addressbook/"+a, "", url.Values{"name": {"a.i2p"}, "dest": {"AAAA"}}, nil); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s without a token: %d", a, resp.StatusCode)
+		}
+	}
+	if len(f.names) != 1 {
+		t.Fatal("added without a token")
+	}
+	if resp, _ := do(t, ts, "POST", "/addressbook/add", "", url.Values{"csrf": {tok}, "name": {"a.i2p"}, "dest": {"BBBB"}}, nil); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("bad destination: %d", resp.StatusCode)
+	}
+	if resp, body := do(t, ts, "POST", "/addressbook/add", "", url.Values{"csrf": {tok}, "name": {"a.i2p"}, "dest": {"AAAA"}}, nil); resp.StatusCode != 200 || !strings.Contains(body, "book-msg") || len(f.names) != 2 {
+		t.Errorf("add: %d", resp.StatusCode)
+	}
+	// Without an addressbook the page says so.
+	_, _, plain := newTestServer(t, Config{})
+	if _, page := do(t, plain, "GET", "/addressbook", "", nil, nil); !strings.Contains(page, "addressbook is off") {
+		t.Error("no notice without an addressbook")
+	}
+}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/veil-i2p/veil/internal/config"
 	"github.com/veil-i2p/veil/internal/console"
+	"github.com/veil-i2p/veil/internal/data"
 	"github.com/veil-i2p/veil/internal/i2ptunnel"
 )
 
@@ -114,7 +115,7 @@ func serveConsole(t *testing.T, v *ConsoleView) string {
 // change without a reload; the bootstrap bar reaches done; an http server
 // tunnel made with the console's form serves a web site through another
 // router's HTTP proxy, stops when stopped from the console and serves
-// again when started; a setting
+// again when started; the addressbook form names it; a setting
 // changed through the configuration form is written to the config file
 // and shown again by the console of a router started from that file.
 // With VEIL_CONSOLE_SCREENSHOTS=DIR it saves PNGs of the main pages there
@@ -137,6 +138,7 @@ func TestConsoleBrowser(t *testing.T) {
 		switch i {
 		case 0:
 			cfg.Destinations = []DestinationConfig{{Name: "web", Pool: short}}
+			cfg.AddressBook = &AddressBookConfig{}
 		case 1:
 			cfg.Destinations = []DestinationConfig{{Name: "httpproxy", Pool: short,
 				HTTPProxy: &i2ptunnel.HTTPProxyConfig{Name: "httpproxy", Port: 0}}}
@@ -252,6 +254,19 @@ func TestConsoleBrowser(t *testing.T) {
 	}
 	step(t, ctx, "start tunnel", chromedp.Click(chromedp.ID("start-site")), chromedp.WaitVisible(chromedp.ID("stop-site")))
 	served("started again")
+
+	// The addressbook form names the new site.
+	keys, err := rs[0].LoadKeys("site.dat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	step(t, ctx, "addressbook", chromedp.Navigate(base+"addressbook"), chromedp.WaitVisible(chromedp.ID("book-add")),
+		chromedp.SetValue(chromedp.ID("book-name"), "site.i2p"), chromedp.SetValue(chromedp.ID("book-dest"), data.EncodeBase64(keys.Identity.Bytes())),
+		chromedp.Click(chromedp.ID("book-save")), chromedp.WaitVisible(chromedp.ID("book-msg")))
+	if got := eval[string](t, ctx, `document.querySelector('tr[data-name="site.i2p"] code').textContent`); got != site {
+		t.Errorf("addressbook row: %q, want %s", got, site)
+	}
+	shot("addressbook")
 
 	for _, p := range []string{"peers", "tunnels", "destinations"} {
 		step(t, ctx, p, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS("main h1")))

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"crypto/rand"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,13 +12,18 @@ import (
 	"time"
 
 	"github.com/veil-i2p/veil/internal/console"
+	"github.com/veil-i2p/veil/internal/crypto"
+	"github.com/veil-i2p/veil/internal/data"
+	"github.com/veil-i2p/veil/internal/keyfile"
 )
 
 // TestConsoleView: the adapter maps a running router's status onto the
 // console's view, and every page renders from it.
 func TestConsoleView(t *testing.T) {
 	dir := t.TempDir()
-	r, err := New(loopbackConfig(t, dir))
+	cfg := loopbackConfig(t, dir)
+	cfg.AddressBook = &AddressBookConfig{}
+	r, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +60,7 @@ func TestConsoleView(t *testing.T) {
 	}
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
-	for _, p := range []string{"/", "/peers", "/tunnels", "/netdb", "/destinations", "/i2ptunnels", "/config", "/graph.svg", "/api/status"} {
+	for _, p := range []string{"/", "/peers", "/tunnels", "/netdb", "/destinations", "/i2ptunnels", "/addressbook", "/config", "/graph.svg", "/api/status"} {
 		resp, err := http.Get(ts.URL + p)
 		if err != nil {
 			t.Fatal(err)
@@ -64,6 +70,29 @@ func TestConsoleView(t *testing.T) {
 		if resp.StatusCode != 200 {
 			t.Errorf("%s: status %d: %s", p, resp.StatusCode, b)
 		}
+	}
+	// The addressbook page's operations reach the router's book.
+	keys, err := keyfile.Generate(crypto.SigEdDSASHA512, crypto.EncElGamal, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.AddressBookEnabled() {
+		t.Fatal("addressbook off")
+	}
+	if err := v.AddName("myconsole.i2p", data.EncodeBase64(keys.Identity.Bytes()), false); err != nil {
+		t.Fatal(err)
+	}
+	if names, err := v.Names("", "MYCONSOLE"); err != nil || len(names) != 1 || names[0].B32 != keys.Identity.Hash().B32() || names[0].Book != "private" {
+		t.Errorf("names %+v %v", names, err)
+	}
+	if err := v.AddName("bad.i2p", "AAAA", false); err == nil {
+		t.Error("a bad destination added")
+	}
+	if err := v.RemoveName("myconsole.i2p"); err != nil {
+		t.Error(err)
+	}
+	if err := v.UpdateSubscriptions(); err == nil {
+		t.Error("update without subscriptions")
 	}
 	v.Shutdown()
 	select {
