@@ -42,6 +42,7 @@ func runWithServices(ctx context.Context, r *router.Router, opts *config.Options
 	svcCtx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { view.Run(svcCtx) })
+	wg.Go(func() { reloadOnHangup(svcCtx, r, opts, logger) }) // reload.go
 	for _, s := range svcs {
 		wg.Go(func() {
 			if err := s.serve(svcCtx, s.ln); err != nil {

@@ -113,34 +113,21 @@ func (r *Router) LoadKeys(path string) (*keyfile.PrivateKeys, error) {
 // the same keys file share one destination, as in i2pd; the first
 // section's pool and LeaseSet options shape it.
 func (r *Router) newDestinations() ([]*namedDestination, error) {
+	groups, err := r.groupSections(r.cfg.Destinations)
+	if err != nil {
+		return nil, err
+	}
 	var out []*namedDestination
-	byKeys := make(map[string]*namedDestination)
-	for _, dc := range r.cfg.Destinations {
+	for _, g := range groups {
 		var keys *keyfile.PrivateKeys
-		path := r.keysPath(dc.KeysFile)
-		if path != "" {
-			if d := byKeys[path]; d != nil {
-				d.sections = append(d.sections, dc)
-				continue
+		if g.path != "" {
+			if keys, err = r.LoadKeys(g.path); err != nil {
+				return nil, fmt.Errorf("router: destination %s: %w", g.sections[0].Name, err)
 			}
-			k, err := r.LoadKeys(path)
-			if err != nil {
-				return nil, fmt.Errorf("router: destination %s: %w", dc.Name, err)
-			}
-			keys = k
 		}
-		d, err := r.newClient(dc.Name, keys, dc.Pool, dc.EncTypes, dc.LeaseSet)
+		nd, err := r.openDestination(g.sections, keys)
 		if err != nil {
-			return nil, fmt.Errorf("router: destination %s: %w", dc.Name, err)
-		}
-		if d.Encrypted() {
-			r.log.Info("router: destination", "name", dc.Name, "address", d.B32(), "b33", d.B33())
-		} else {
-			r.log.Info("router: destination", "name", dc.Name, "address", d.B32())
-		}
-		nd := &namedDestination{name: dc.Name, Destination: d, sections: []DestinationConfig{dc}}
-		if path != "" {
-			byKeys[path] = nd
+			return nil, err
 		}
 		out = append(out, nd)
 	}

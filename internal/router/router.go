@@ -42,6 +42,7 @@ type Router struct {
 	book     *addressBook // addressbook.go, set by New
 	sessions sessionTable // sessions.go, its own lock
 	handlers poolHandlers // local destinations by pool (sessions.go)
+	units    unitTable    // running tunnels.conf destinations (reload.go)
 }
 
 // New checks cfg and returns a router that has not started yet.

@@ -144,9 +144,7 @@ func (r *Router) Run(ctx context.Context) error {
 	loops.Go(func() { r.runTransit(runCtx, transit) })
 	loops.Go(func() { tun.Run(runCtx) })
 	loops.Go(func() { r.saveProfilesEvery(runCtx, profiles) })
-	loops.Go(func() { r.runDestinations(runCtx, dests) })
-	loops.Go(func() { r.runUDPTunnels(runCtx, dests) })
-	loops.Go(func() { r.runStreams(runCtx, dests) })
+	loops.Go(func() { r.runUnits(runCtx, dests) }) // reload.go: upkeep, UDP and TCP tunnels per destination
 	loops.Go(func() { r.runNetDB(runCtx) })
 	loops.Go(func() { r.runSSU2Introducers(runCtx) })
 	loops.Go(func() { r.runAddressBook(runCtx) })

@@ -3,6 +3,7 @@ package router
 import (
 	"context"
 	"net"
+	"slices"
 	"sync"
 
 	"github.com/veil-i2p/veil/internal/i2ptunnel"
@@ -71,8 +72,13 @@ func (r *Router) runStreams(ctx context.Context, ds []*namedDestination) {
 		}
 	}
 	r.mu.Lock()
-	r.tcpTunnels = running
+	r.tcpTunnels = append(r.tcpTunnels, running...)
 	r.mu.Unlock()
+	defer func() { // this call's tunnels leave status when it ends (reload.go)
+		r.mu.Lock()
+		r.tcpTunnels = slices.DeleteFunc(r.tcpTunnels, func(t tcpTunnel) bool { return slices.Contains(running, t) })
+		r.mu.Unlock()
+	}()
 	<-ctx.Done()
 }
 
@@ -114,8 +120,10 @@ func (r *Router) startTCPTunnel(sec DestinationConfig, m *streaming.Manager) (tc
 // tcpTunnelStatus reports the running TCP tunnels.
 func (r *Router) tcpTunnelStatus() []TCPTunnelStatus {
 	r.mu.Lock()
-	ts := r.tcpTunnels
+	ts := slices.Clone(r.tcpTunnels)
+	order := r.destOrderLocked()
 	r.mu.Unlock()
+	slices.SortStableFunc(ts, func(a, b tcpTunnel) int { return order[a.dest] - order[b.dest] })
 	var out []TCPTunnelStatus
 	for _, t := range ts {
 		c := t.streams.Counters()

@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/veil-i2p/veil/internal/client"
@@ -65,16 +66,25 @@ func (r *Router) runUDPTunnels(ctx context.Context, ds []*namedDestination) {
 		}
 	}
 	r.mu.Lock()
-	r.udpTunnels = running
+	r.udpTunnels = append(r.udpTunnels, running...)
 	r.mu.Unlock()
+	defer func() { // this call's tunnels leave status when it ends (reload.go)
+		r.mu.Lock()
+		r.udpTunnels = slices.DeleteFunc(r.udpTunnels, func(t udpTunnel) bool {
+			return slices.ContainsFunc(running, func(x udpTunnel) bool { return x.name == t.name && x.dest == t.dest })
+		})
+		r.mu.Unlock()
+	}()
 	<-ctx.Done()
 }
 
 // udpTunnelStatus reports the running UDP tunnels.
 func (r *Router) udpTunnelStatus() []UDPTunnelStatus {
 	r.mu.Lock()
-	ts := r.udpTunnels
+	ts := slices.Clone(r.udpTunnels)
+	order := r.destOrderLocked()
 	r.mu.Unlock()
+	slices.SortStableFunc(ts, func(a, b udpTunnel) int { return order[a.dest] - order[b.dest] })
 	var out []UDPTunnelStatus
 	for _, t := range ts {
 		out = append(out, UDPTunnelStatus{Name: t.name, Type: t.typ, Destination: t.dest, UDPStats: t.stats()})
