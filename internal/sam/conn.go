@@ -152,6 +152,7 @@ func (c *conn) errSub() string {
 
 // handle runs one command line. A non-nil error ends the loop.
 func (c *conn) handle(ctx context.Context, line string) error {
+	c.srv.log.Debug("sam: command", "client", c.nc.RemoteAddr().String(), "line", truncate(line, 120))
 	cmd, err := ParseCommand(line)
 	if err != nil {
 		return c.fail(c.errVerb(), c.errSub(), "I2P_ERROR", err.Error())

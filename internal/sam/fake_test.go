@@ -178,6 +178,12 @@ func startServerConfig(t testing.TB, cfg Config) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	serveInBackground(t, s)
+	return s
+}
+
+// serveInBackground runs s until the test ends.
+func serveInBackground(t testing.TB, s *Server) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -188,7 +194,6 @@ func startServerConfig(t testing.TB, cfg Config) *Server {
 		cancel()
 		<-done
 	})
-	return s
 }
 
 func mustKeys(t testing.TB) *keyfile.PrivateKeys {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/veil-i2p/veil/internal/data"
 	"github.com/veil-i2p/veil/internal/keyfile"
@@ -39,6 +40,10 @@ const (
 	protoDatagram3 = 20
 )
 
+// dupWait is how long SESSION CREATE waits for a session of the same
+// destination to end before it answers DUPLICATED_DEST.
+const dupWait = 3 * time.Second
+
 // samKeys are the SESSION options SAM itself reads; the rest go to the
 // router as I2CP, tunnel and streaming options.
 var samKeys = map[string]bool{
@@ -62,6 +67,7 @@ type dest struct {
 	v       version
 	queue   chan []byte // datagrams for the control socket
 	wg      sync.WaitGroup
+	gone    chan struct{} // closed once close has undone everything
 
 	mu     sync.Mutex
 	subs   map[string]*sub
@@ -242,9 +248,20 @@ func (c *conn) sessionCreate(ctx context.Context, cmd Command) error {
 	}
 	hashKey := keys.Identity.Hash().String()
 	d := &dest{srv: c.srv, owner: c, id: id, keys: keys, hashKey: hashKey, primary: o.style == stylePrimary,
-		v: c.v, queue: make(chan []byte, 64), subs: make(map[string]*sub), protos: make(map[uint8]bool)}
-	// Reserve the ID and the destination before the slow part.
+		v: c.v, queue: make(chan []byte, 64), subs: make(map[string]*sub), protos: make(map[uint8]bool), gone: make(chan struct{})}
 	s := c.srv
+	// A client that closed a session and at once creates it again (the
+	// same keys) would find it still closing: wait for that a moment.
+	s.mu.Lock()
+	old := s.dests[hashKey]
+	s.mu.Unlock()
+	if old != nil {
+		select {
+		case <-old.gone:
+		case <-time.After(dupWait):
+		}
+	}
+	// Reserve the ID and the destination before the slow part.
 	s.mu.Lock()
 	switch {
 	case s.sessions[id] != nil:
@@ -469,6 +486,7 @@ func (d *dest) close() {
 		delete(s.dests, d.hashKey)
 	}
 	s.mu.Unlock()
+	close(d.gone)
 }
 
 // deliver routes a received datagram to the sub of its protocol whose

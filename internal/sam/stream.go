@@ -165,13 +165,24 @@ func (ss *streamSide) forwardOne(ctx context.Context, f *forwardTarget, c net.Co
 		}
 		nc.SetWriteDeadline(time.Time{})
 	}
-	pipe(ctx, nc, nc, c)
+	gap := time.Duration(0)
+	if !f.silent {
+		gap = replyGap
+	}
+	pipe(ctx, nc, nc, c, gap)
 }
+
+// replyGap is how long the first stream bytes wait after a reply line
+// (STREAM STATUS, the peer's line). Clients such as go-sam-go read that
+// line with one Read and drop whatever came with it; on the network the
+// peer's first bytes come later anyway.
+const replyGap = 50 * time.Millisecond
 
 // pipe copies between a client socket (read through r, which may hold
 // bytes already read) and a stream until both directions end, passing
-// half-closes on, then closes both.
-func pipe(ctx context.Context, client net.Conn, r io.Reader, stream net.Conn) {
+// half-closes on, then closes both. gap delays the stream's first bytes
+// to the client (replyGap after a reply line, 0 otherwise).
+func pipe(ctx context.Context, client net.Conn, r io.Reader, stream net.Conn, gap time.Duration) {
 	stop := context.AfterFunc(ctx, func() {
 		client.Close()
 		stream.Close()
@@ -189,6 +200,14 @@ func pipe(ctx context.Context, client net.Conn, r io.Reader, stream net.Conn) {
 			client.Close()
 		}
 	}()
+	if gap > 0 {
+		t := time.NewTimer(gap)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		t.Stop()
+	}
 	_, err := io.Copy(client, stream)
 	if cw, ok := client.(interface{ CloseWrite() error }); ok && err == nil {
 		cw.CloseWrite()
@@ -268,19 +287,23 @@ func (c *conn) streamConnect(ctx context.Context, cmd Command) error {
 			return err
 		}
 	}
-	c.goPipe(dctx, sc)
+	c.goPipe(dctx, sc, silent)
 	return errHandedOff
 }
 
 // goPipe runs the connection as sc's pipe under the server's lifetime.
-func (c *conn) goPipe(ctx context.Context, sc net.Conn) {
+func (c *conn) goPipe(ctx context.Context, sc net.Conn, silent bool) {
 	srv := c.srv
 	srv.mu.Lock()
 	srv.wg.Add(1)
 	srv.mu.Unlock()
 	go func() {
 		defer srv.wg.Done()
-		pipe(ctx, c.nc, c.r, sc)
+		gap := replyGap
+		if silent {
+			gap = 0
+		}
+		pipe(ctx, c.nc, c.r, sc, gap)
 		c.close()
 	}()
 }
@@ -312,6 +335,7 @@ func (c *conn) streamAccept(ctx context.Context, cmd Command) error {
 			return err
 		}
 	}
+	okAt := time.Now()
 	// Notice a client that leaves while waiting: a Peek that ends in an
 	// error. Bytes it sees stay buffered for the stream.
 	gone := make(chan struct{})
@@ -339,12 +363,15 @@ func (c *conn) streamAccept(ctx context.Context, cmd Command) error {
 		default:
 		}
 		if !silent {
+			// The status and the peer line in one read confuse clients
+			// that read a line per Read (go-sam-go): keep them apart.
+			time.Sleep(replyGap - time.Since(okAt))
 			if err := c.write([]byte(peerLine(sc, c.v))); err != nil {
 				sc.Close()
 				return err
 			}
 		}
-		c.goPipe(dctx, sc)
+		c.goPipe(dctx, sc, silent)
 		return errHandedOff
 	case <-gone:
 		stopPeek()
