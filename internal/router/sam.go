@@ -208,7 +208,6 @@ func foundInner(in data.InnerLeaseSet) sam.Found {
 	return f
 }
 
-
 // samSession is a router Session as a SAM session.
 type samSession struct{ s *Session }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	sam3 "github.com/go-i2p/go-sam-go"
+	"github.com/go-i2p/go-sam-go/datagram"
 	"github.com/go-i2p/go-sam-go/raw"
 	"github.com/go-i2p/i2pkeys"
 )
@@ -140,20 +141,8 @@ func goSAMScenario(t *testing.T, hostA, hostB string, opts []string, wait time.D
 		exchangeDatagrams(t, wait, "repliable",
 			func(p []byte) error { return da.SendDatagram(p, db.Addr()) },
 			func(p []byte) error { return db.SendDatagram(p, da.Addr()) },
-			func() ([]byte, string, error) {
-				d, err := db.ReceiveDatagram()
-				if err != nil {
-					return nil, "", err
-				}
-				return d.Data, d.Source.Base64(), nil
-			},
-			func() ([]byte, string, error) {
-				d, err := da.ReceiveDatagram()
-				if err != nil {
-					return nil, "", err
-				}
-				return d.Data, d.Source.Base64(), nil
-			}, da.Addr().Base64(), db.Addr().Base64())
+			recvRepliable(db),
+			recvRepliable(da), da.Addr().Base64(), db.Addr().Base64())
 	})
 	t.Run("raw", func(t *testing.T) {
 		ra, err := raw.NewRawSession(newSAM(hostA).SAM, "gsg-ra-"+tag, newKeys(hostA), opts)
@@ -169,20 +158,8 @@ func goSAMScenario(t *testing.T, hostA, hostB string, opts []string, wait time.D
 		exchangeDatagrams(t, wait, "raw",
 			func(p []byte) error { return ra.SendDatagram(p, rb.Addr()) },
 			func(p []byte) error { return rb.SendDatagram(p, ra.Addr()) },
-			func() ([]byte, string, error) {
-				d, err := rb.ReceiveDatagram()
-				if err != nil {
-					return nil, "", err
-				}
-				return d.Data, "", nil
-			},
-			func() ([]byte, string, error) {
-				d, err := ra.ReceiveDatagram()
-				if err != nil {
-					return nil, "", err
-				}
-				return d.Data, "", nil
-			}, "", "")
+			recvRaw(rb),
+			recvRaw(ra), "", "")
 	})
 	t.Run("primary", func(t *testing.T) {
 		p, err := newSAM(hostA).NewPrimarySession("gsg-p-"+tag, newKeys(hostA), opts)
@@ -254,38 +231,39 @@ func goSAMScenario(t *testing.T, hostA, hostB string, opts []string, wait time.D
 		exchangeDatagrams(t, wait, "primary repliable",
 			func(b []byte) error { return pd.SendDatagram(b, db.Addr()) },
 			func(b []byte) error { return db.SendDatagram(b, p.Addr()) },
-			func() ([]byte, string, error) {
-				d, err := db.ReceiveDatagram()
-				if err != nil {
-					return nil, "", err
-				}
-				return d.Data, d.Source.Base64(), nil
-			},
-			func() ([]byte, string, error) {
-				d, err := pd.ReceiveDatagram()
-				if err != nil {
-					return nil, "", err
-				}
-				return d.Data, d.Source.Base64(), nil
-			}, p.Addr().Base64(), db.Addr().Base64())
+			recvRepliable(db),
+			recvRepliable(pd), p.Addr().Base64(), db.Addr().Base64())
 		exchangeDatagrams(t, wait, "primary raw",
 			func(b []byte) error { return pr.SendDatagram(b, rb.Addr()) },
 			func(b []byte) error { return rb.SendDatagram(b, p.Addr()) },
-			func() ([]byte, string, error) {
-				d, err := rb.ReceiveDatagram()
-				if err != nil {
-					return nil, "", err
-				}
-				return d.Data, "", nil
-			},
-			func() ([]byte, string, error) {
-				d, err := pr.ReceiveDatagram()
-				if err != nil {
-					return nil, "", err
-				}
-				return d.Data, "", nil
-			}, "", "")
+			recvRaw(rb),
+			recvRaw(pr), "", "")
 	})
+}
+
+// recvRepliable and recvRaw read one datagram of a go-sam-go session.
+func recvRepliable(s interface {
+	ReceiveDatagram() (*datagram.Datagram, error)
+}) func() ([]byte, string, error) {
+	return func() ([]byte, string, error) {
+		d, err := s.ReceiveDatagram()
+		if err != nil {
+			return nil, "", err
+		}
+		return d.Data, d.Source.Base64(), nil
+	}
+}
+
+func recvRaw(s interface {
+	ReceiveDatagram() (*raw.RawDatagram, error)
+}) func() ([]byte, string, error) {
+	return func() ([]byte, string, error) {
+		d, err := s.ReceiveDatagram()
+		if err != nil {
+			return nil, "", err
+		}
+		return d.Data, "", nil
+	}
 }
 
 // exchangeDatagrams sends numbered datagrams a to b and b to a until one
