@@ -44,7 +44,7 @@ cpuext.aesni cpuext.avx cpuext.force meshnets.yggdrasil meshnets.yggaddress unix
 
 // veilOptions are veil's own options, which i2pd does not know: an
 // i2pd.conf without them loads in both.
-const veilOptions = `metrics.enabled metrics.address metrics.port socksproxy.user socksproxy.password`
+const veilOptions = `metrics.enabled metrics.address metrics.port socksproxy.user socksproxy.password sam.portudp`
 
 func TestTableMatchesI2pd(t *testing.T) {
 	want := strings.Fields(i2pdOptions)

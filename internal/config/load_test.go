@@ -80,7 +80,7 @@ func TestDefaults(t *testing.T) {
 		{"httpproxy.leaseSetEncType", o.HTTPProxy.LeaseSetEncType, []string{"0", "4"}},
 		{"socksproxy", o.SOCKSProxy.Listener, Listener{true, "127.0.0.1", 4447}},
 		{"socksproxy.outproxyport", o.SOCKSProxy.OutProxyPort, 9050},
-		{"sam", o.SAM, SAM{Listener{true, "127.0.0.1", 7656}, true}},
+		{"sam", o.SAM, SAM{Listener{true, "127.0.0.1", 7656}, true, 0}},
 		{"bob", o.BOB, Listener{false, "127.0.0.1", 2827}},
 		{"i2cp", o.I2CP, I2CP{Listener{false, "127.0.0.1", 7654}, true}},
 		{"i2pcontrol", o.I2PControl.Listener, Listener{false, "127.0.0.1", 7650}},

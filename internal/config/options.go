@@ -153,6 +153,7 @@ type SOCKSProxy struct {
 type SAM struct {
 	Listener
 	SingleThread bool
+	PortUDP      int // veil (and later i2pd): 0 is Port - 1, i2pd 2.45's UDP port
 }
 
 // I2CP is [i2cp].

@@ -121,7 +121,8 @@ var optionTable = [...]option{
 	boolOpt("sam.enabled", true, "run the SAM bridge", func(o *Options) *bool { return &o.SAM.Enabled }),
 	strOpt("sam.address", "127.0.0.1", "SAM address", func(o *Options) *string { return &o.SAM.Address }).with(checkListenAddress),
 	portOpt("sam.port", 7656, "SAM TCP port", func(o *Options) *int { return &o.SAM.Port }),
-	boolOpt("sam.singlethread", true, "run SAM sessions on the bridge's goroutine", func(o *Options) *bool { return &o.SAM.SingleThread }),
+	boolOpt("sam.singlethread", true, "accepted for i2pd's sake; veil runs each SAM connection on its own goroutine", func(o *Options) *bool { return &o.SAM.SingleThread }),
+	portOpt("sam.portudp", 0, "SAM UDP port for datagrams; 0: sam.port - 1 (7655), as i2pd 2.45", func(o *Options) *int { return &o.SAM.PortUDP }),
 
 	boolOpt("bob.enabled", false, "run the BOB command channel", func(o *Options) *bool { return &o.BOB.Enabled }),
 	strOpt("bob.address", "127.0.0.1", "BOB address", func(o *Options) *string { return &o.BOB.Address }).with(checkListenAddress),

@@ -55,6 +55,7 @@ func routerConfig(o *config.Options, logger *slog.Logger) router.Config {
 			File: o.Reseed.File, ZipFile: o.Reseed.ZipFile, Proxy: o.Reseed.Proxy, CertsDir: o.CertsDir,
 		},
 		AddressBook: addressBookConfig(o),
+		SAM:         samConfig(o),
 		Logger:      logger,
 	}
 }

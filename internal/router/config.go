@@ -68,6 +68,8 @@ type Config struct {
 	Reseed ReseedConfig
 	// AddressBook, when set, names destinations (addressbook.go).
 	AddressBook *AddressBookConfig
+	// SAM, when set, runs a SAM bridge (sam.go).
+	SAM *SAMConfig
 
 	Logger *slog.Logger
 	Rand   io.Reader        // nil means crypto/rand

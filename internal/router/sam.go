@@ -47,6 +47,23 @@ func (r *Router) ListenSAM(c SAMConfig) (*sam.Server, error) {
 	})
 }
 
+// runSAM runs the bridge of cfg.SAM until ctx ends. A port in use is
+// logged and the router runs without SAM, as i2pd does.
+func (r *Router) runSAM(ctx context.Context) {
+	if r.cfg.SAM == nil {
+		return
+	}
+	srv, err := r.ListenSAM(*r.cfg.SAM)
+	if err != nil {
+		r.log.Error("no SAM bridge", "err", err)
+		return
+	}
+	r.log.Info("SAM bridge listening", "address", srv.Addr().String(), "udp", srv.UDPAddr().String())
+	if err := srv.Serve(ctx); err != nil {
+		r.log.Error("SAM bridge stopped", "err", err)
+	}
+}
+
 // SAMRouter is the router as the SAM bridge sees it.
 func (r *Router) SAMRouter() sam.Router { return samRouter{r} }
 

@@ -21,8 +21,8 @@ import (
 // the UDP port 7655 of the SAM host whatever the configuration, so each
 // bridge gets a loopback address of its own with ports 7656 and 7655.
 
-// samHost picks a loopback address for a bridge on 7656/7655.
-func samHost(i int) string {
+// SAMHost picks a loopback address for a bridge on 7656/7655.
+func SAMHost(i int) string {
 	return fmt.Sprintf("127.0.%d.%d", 100+os.Getpid()%100, 10+i)
 }
 
@@ -42,7 +42,7 @@ func startServerAt(t testing.TB, n *fakeNet, host string) *Server {
 
 // GoSAMScenario runs go-sam-go's stream, datagram, raw and PRIMARY
 // sessions between two bridges at hostA and hostB (ports 7656/7655).
-func goSAMScenario(t *testing.T, hostA, hostB string, opts []string, wait time.Duration) {
+func GoSAMScenario(t *testing.T, hostA, hostB string, opts []string, wait time.Duration) {
 	// go-sam-go runs one session per SAM connection.
 	newSAM := func(host string) *sam3.SAM {
 		t.Helper()
@@ -313,8 +313,8 @@ func exchangeDatagrams(t *testing.T, wait time.Duration, kind string, sendAB, se
 
 func TestGoSAMGo(t *testing.T) {
 	n := newFakeNet()
-	a, b := samHost(0), samHost(1)
+	a, b := SAMHost(0), SAMHost(1)
 	startServerAt(t, n, a)
 	startServerAt(t, n, b)
-	goSAMScenario(t, a, b, []string{"inbound.length=1"}, 20*time.Second)
+	GoSAMScenario(t, a, b, []string{"inbound.length=1"}, 20*time.Second)
 }
