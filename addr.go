@@ -30,6 +30,10 @@ func (a Addr) String() string {
 // the SHA-256 of the destination), the form to give users.
 func (a Addr) B32() string { return a.hash.B32() }
 
+// Hash is the destination's 32-byte hash (SHA-256 of the destination), the
+// form of compact peer lists.
+func (a Addr) Hash() [32]byte { return a.hash }
+
 // Base64 is the full destination in I2P's Base64 (387 characters or
 // more), the form address books hold; "" when the destination is known
 // by its hash only (a datagram's sender is known in full).

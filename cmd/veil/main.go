@@ -32,6 +32,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return runAddressBook(args[1:], stdout, stderr)
 		case "testnet":
 			return runTestnet(args[1:], stdout, stderr)
+		case "torrent":
+			return runTorrent(args[1:], stdout, stderr)
 		case "help", "-h", "--help", "-help":
 			usage(stdout)
 			return 0

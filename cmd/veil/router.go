@@ -27,6 +27,7 @@ usage:
   veil inspect FILE...      describe I2P structure files as JSON lines
   veil reseed serve         serve su3 reseed bundles of this router's netDb over HTTPS
   veil addressbook CMD      list, add, remove, import, export names; update subscriptions
+  veil torrent CMD          BitTorrent over I2P (runs veil-torrent: create, seed, get, tracker)
 
 Options take i2pd's names, as --name=value here or in an INI file
 (--conf, else <datadir>/i2pd.conf or veil.conf). Options:
