@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/veil-i2p/veil/internal/config"
 	"github.com/veil-i2p/veil/internal/console"
@@ -26,14 +28,17 @@ type service struct {
 // runWithServices runs r with the console and the other local services
 // the options enable. They stop after the router has, so the page that
 // asked for a shutdown is still answered.
-func runWithServices(ctx context.Context, r *router.Router, opts *config.Options, logger *slog.Logger) error {
+func runWithServices(ctx context.Context, r *router.Router, opts *config.Options, logger *slog.Logger, logs *console.LogRing) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var restart atomic.Bool
 	view := r.ConsoleView(router.ConsoleOptions{
 		ConfFile:    confFile(opts),
 		Settings:    console.Settings{Bandwidth: opts.Bandwidth, Share: opts.Share, NoTransit: opts.NoTransit, Floodfill: opts.Floodfill},
 		Shutdown:    cancel,
 		TunnelsFile: opts.TunConf,
+		Logs:        logs,
+		Restart:     func() { restart.Store(true); cancel() },
 	})
 	svcs, err := services(opts, view, logger)
 	if err != nil {
@@ -53,8 +58,19 @@ func runWithServices(ctx context.Context, r *router.Router, opts *config.Options
 	err = r.Run(ctx)
 	stop()
 	wg.Wait()
+	if err == nil && restart.Load() {
+		logger.Warn("restarting")
+		return errRestart
+	}
 	return err
 }
+
+// errRestart asks runRouter to start the router again, from the options
+// read anew.
+var errRestart = errors.New("restart")
+
+// logLines is how many recent log lines the console's log page keeps.
+const logLines = 1000
 
 // services opens the listeners of the enabled services.
 func services(opts *config.Options, view *router.ConsoleView, logger *slog.Logger) ([]service, error) {

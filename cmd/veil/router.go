@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 
 	"github.com/veil-i2p/veil/internal/config"
+	"github.com/veil-i2p/veil/internal/console"
 	"github.com/veil-i2p/veil/internal/node"
 	"github.com/veil-i2p/veil/internal/router"
 )
@@ -36,6 +38,16 @@ Options take i2pd's names, as --name=value here or in an INI file
 }
 
 func runRouter(ctx context.Context, args []string, stderr io.Writer) error {
+	logs := console.NewLogRing(logLines) // kept across restarts (options_console.go)
+	for {
+		err := runRouterOnce(ctx, args, stderr, logs)
+		if !errors.Is(err, errRestart) || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+func runRouterOnce(ctx context.Context, args []string, stderr io.Writer, logs *console.LogRing) error {
 	opts, err := config.Load(args, nil)
 	switch {
 	case errors.Is(err, config.ErrHelp):
@@ -67,6 +79,7 @@ func runRouter(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	logger = slog.New(logs.Handler(logger.Handler(), slog.LevelInfo))
 	cfg, err := node.RouterConfig(opts, logger)
 	if err != nil {
 		return usageError{err}
@@ -75,5 +88,5 @@ func runRouter(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return runWithServices(ctx, r, opts, logger)
+	return runWithServices(ctx, r, opts, logger, logs)
 }

@@ -21,6 +21,7 @@ func (s *Server) funcs() template.FuncMap {
 		"stages":   stagesDone,
 		"title":    pageTitle,
 		"pool":     func(v view, l []Tunnel) poolView { return poolView{V: v, List: l} },
+		"list":     func(s ...string) []string { return s },
 	}
 }
 

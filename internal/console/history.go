@@ -7,40 +7,55 @@ import "sync"
 // holds nothing; use NewHistory. Safe for concurrent use.
 type History struct {
 	mu   sync.Mutex
-	ring []Sample
-	next int
-	full bool
+	ring ring[Sample]
 }
 
 // NewHistory returns a History keeping the last n samples.
 func NewHistory(n int) *History {
-	return &History{ring: make([]Sample, max(n, 1))}
+	return &History{ring: newRing[Sample](n)}
 }
 
 // Add records s, dropping the oldest sample when full.
 func (h *History) Add(s Sample) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if len(h.ring) == 0 {
-		return
-	}
-	h.ring[h.next] = s
-	h.next++
-	if h.next == len(h.ring) {
-		h.next, h.full = 0, true
-	}
+	h.ring.add(s)
 }
 
 // Samples returns the samples, oldest first.
 func (h *History) Samples() []Sample {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if !h.full {
-		return append([]Sample(nil), h.ring[:h.next]...)
+	return h.ring.items()
+}
+
+// ring is a fixed ring buffer: the last len(buf) items added. Its owner
+// locks it; the zero value keeps nothing.
+type ring[T any] struct {
+	buf  []T
+	next int
+	full bool
+}
+
+func newRing[T any](n int) ring[T] { return ring[T]{buf: make([]T, max(n, 1))} }
+
+func (r *ring[T]) add(x T) {
+	if len(r.buf) == 0 {
+		return
 	}
-	out := make([]Sample, 0, len(h.ring))
-	out = append(out, h.ring[h.next:]...)
-	return append(out, h.ring[:h.next]...)
+	r.buf[r.next] = x
+	if r.next++; r.next == len(r.buf) {
+		r.next, r.full = 0, true
+	}
+}
+
+// items returns the items, oldest first.
+func (r *ring[T]) items() []T {
+	out := make([]T, 0, len(r.buf))
+	if r.full {
+		out = append(out, r.buf[r.next:]...)
+	}
+	return append(out, r.buf[:r.next]...)
 }
 
 // Average is the mean rate in and out over the last n samples (all when

@@ -13,7 +13,7 @@ import (
 
 // pageNames are the console's pages, each assets/templates/NAME.html
 // inside layout.html.
-var pageNames = []string{"overview", "peers", "tunnels", "netdb", "destinations", "i2ptunnels", "addressbook", "config", "shutdown"}
+var pageNames = []string{"overview", "peers", "tunnels", "netdb", "destinations", "i2ptunnels", "addressbook", "logs", "config", "shutdown"}
 
 func parsePages(f template.FuncMap) (map[string]*template.Template, error) {
 	out := make(map[string]*template.Template, len(pageNames))
@@ -48,10 +48,14 @@ type view struct {
 	Total  int
 	Subs   []Subscription
 	BookOn bool
+	// The log page (Typ is the level shown).
+	Logs []LogLine
+	// CanRestart shows the restart button.
+	CanRestart bool
 }
 
 func (s *Server) render(w http.ResponseWriter, code int, v view) {
-	v.Root, v.CSRF, v.Now = s.root, s.csrf, time.Now()
+	v.Root, v.CSRF, v.Now, v.CanRestart = s.root, s.csrf, time.Now(), s.restarter() != nil
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)

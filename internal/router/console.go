@@ -35,6 +35,11 @@ type ConsoleOptions struct {
 	// TunnelsFile is the tunnels.conf the console's tunnel form writes
 	// (console_tunnels.go); "" disables the form.
 	TunnelsFile string
+	// Logs keeps the recent log lines the log page shows (nil: none).
+	Logs *console.LogRing
+	// Restart, if set, stops the router to start it again from its
+	// configuration files (cmd/veil does the starting).
+	Restart func()
 }
 
 // ConsoleView is the router as the console, the metrics endpoint and
@@ -143,6 +148,25 @@ func (v *ConsoleView) Shutdown() {
 	v.stopping.Store(true)
 	if v.opts.Shutdown != nil {
 		v.opts.Shutdown()
+	}
+}
+
+// RecentLogs implements console.Logs.
+func (v *ConsoleView) RecentLogs() []console.LogLine {
+	if v.opts.Logs == nil {
+		return nil
+	}
+	return v.opts.Logs.Lines()
+}
+
+// CanRestart implements console.Restarter.
+func (v *ConsoleView) CanRestart() bool { return v.opts.Restart != nil }
+
+// Restart implements console.Restarter.
+func (v *ConsoleView) Restart() {
+	if v.opts.Restart != nil {
+		v.stopping.Store(true)
+		v.opts.Restart()
 	}
 }
 

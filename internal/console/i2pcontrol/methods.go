@@ -155,22 +155,32 @@ func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
 // routerManager stops the router for Shutdown and ShutdownGraceful
 // (veil's shutdown closes sessions cleanly; it does not wait out
-// transit tunnels). Reseed and restarts are refused.
+// transit tunnels) and restarts it for Restart and RestartGraceful when
+// it can (the veil command). Reseed is refused.
 func (s *Server) routerManager(_ context.Context, p map[string]json.RawMessage) (map[string]any, *Error) {
 	out := map[string]any{}
-	stop := false
+	stop, restart := false, false
 	for k := range p {
 		switch k {
 		case "Token":
 		case "Shutdown", "ShutdownGraceful":
 			out[k], stop = nil, true
-		case "Reseed", "Restart", "RestartGraceful":
-			return nil, errorf(CodeInvalidParams, "Invalid params: "+k+" is not supported by veil.")
+		case "Restart", "RestartGraceful":
+			if r, ok := s.rt.(console.Restarter); !ok || !r.CanRestart() {
+				return nil, errorf(CodeInvalidParams, "Invalid params: "+k+": this router cannot restart itself.")
+			}
+			out[k], restart = nil, true
+		case "Reseed":
+			return nil, errorf(CodeInvalidParams, "Invalid params: Reseed is not supported by veil while it runs.")
 		}
 	}
-	if stop {
+	switch {
+	case stop:
 		s.log.Warn("i2pcontrol: shutdown requested")
 		s.rt.Shutdown()
+	case restart:
+		s.log.Warn("i2pcontrol: restart requested")
+		s.rt.(console.Restarter).Restart()
 	}
 	return out, nil
 }
