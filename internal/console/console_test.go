@@ -132,7 +132,7 @@ func do(t *testing.T, ts *httptest.Server, method, path, host string, form url.V
 	return resp, string(b)
 }
 
-var paths = []string{"/", "/peers", "/tunnels", "/netdb", "/destinations", "/i2ptunnels", "/config", "/graph.svg", "/api/status", "/api/history", "/static/console.css"}
+var paths = []string{"/", "/peers", "/tunnels", "/netdb", "/destinations", "/i2ptunnels", "/addressbook", "/logs", "/config", "/graph.svg", "/api/status", "/api/history", "/static/console.css"}
 
 func TestPages(t *testing.T) {
 	_, _, ts := newTestServer(t, Config{StrictHeaders: true})
@@ -205,7 +205,7 @@ func TestAuth(t *testing.T) {
 			t.Errorf("%s with the password: status %d", p, resp.StatusCode)
 		}
 	}
-	for _, p := range []string{"/config", "/shutdown"} {
+	for _, p := range []string{"/config", "/shutdown", "/restart", "/i2ptunnels/new", "/addressbook/add"} {
 		if resp, _ := do(t, ts, "POST", p, "", url.Values{"share": {"50"}}, nil); resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("POST %s without a password: status %d", p, resp.StatusCode)
 		}

@@ -1,10 +1,13 @@
 package console
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -147,6 +150,19 @@ func TestMetrics(t *testing.T) {
 	} {
 		if got, ok := series[k]; !ok || got != want {
 			t.Errorf("%s = %v (present %v), want %v", k, got, ok, want)
+		}
+	}
+	// promtool, when there is one (Debian's prometheus package, or
+	// VEIL_PROMTOOL=path), must accept the output too.
+	promtool := os.Getenv("VEIL_PROMTOOL")
+	if promtool == "" {
+		promtool, _ = exec.LookPath("promtool")
+	}
+	if promtool != "" {
+		cmd := exec.Command(promtool, "check", "metrics")
+		cmd.Stdin = bytes.NewReader(body)
+		if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
+			t.Errorf("promtool check metrics: %v\n%s", err, out)
 		}
 	}
 	req, _ := http.NewRequest("GET", srv.URL+"/metrics", nil)

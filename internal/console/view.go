@@ -141,6 +141,9 @@ type Destination struct {
 	Leases    []Lease
 	// Garlic messages by kind ("NS", "ES", "ElGamal NS", …).
 	GarlicSent, GarlicReceived map[string]uint64
+	// Session: opened while the router runs (a SAM session, the Go API,
+	// a tunnel made in the console), not from tunnels.conf.
+	Session bool
 }
 
 // Lease is one lease of a published LeaseSet.

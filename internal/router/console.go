@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/veil-i2p/veil/internal/client"
 	"github.com/veil-i2p/veil/internal/console"
 	"github.com/veil-i2p/veil/internal/data"
 )
@@ -286,12 +287,20 @@ func (v *ConsoleView) destinations(snap *console.Snapshot, st Status) {
 	v.r.mu.Lock()
 	dests := v.r.dests
 	v.r.mu.Unlock()
-	for i, d := range st.Destinations {
+	byAddr := map[string]*client.Destination{}
+	for _, d := range dests {
+		byAddr[d.B32()] = d.Destination
+	}
+	sessions := map[string]bool{} // opened while running: SAM, the Go API, console tunnels
+	for _, s := range v.r.openSessions() {
+		byAddr[s.d.B32()], sessions[s.d.B32()] = s.d, true
+	}
+	for _, d := range st.Destinations {
 		cd := console.Destination{Name: d.Name, B32: d.Address, B33: d.B33, Stores: d.Stores, Sent: d.Sent, Received: d.Received,
-			GarlicSent: d.GarlicSent, GarlicReceived: d.GarlicReceived}
+			GarlicSent: d.GarlicSent, GarlicReceived: d.GarlicReceived, Session: sessions[d.Address]}
 		cd.Published, _ = time.Parse(time.RFC3339, d.Published)
-		if i < len(dests) && dests[i].name == d.Name {
-			if ls := dests[i].LeaseSet(); ls != nil {
+		if cl := byAddr[d.Address]; cl != nil {
+			if ls := cl.LeaseSet(); ls != nil {
 				for _, l := range ls.Leases {
 					cd.Leases = append(cd.Leases, console.Lease{Gateway: l.Gateway.String(), TunnelID: uint32(l.TunnelID), Expires: l.End.Time()})
 				}
