@@ -8,6 +8,7 @@ require (
 	github.com/cloudflare/circl v1.6.5
 	github.com/go-i2p/go-sam-go v0.33.1
 	github.com/go-i2p/i2pkeys v0.33.92
+	github.com/go-i2p/sam3 v0.33.9
 	golang.org/x/crypto v0.59.0
 	golang.org/x/time v0.16.0
 	gonum.org/v1/plot v0.17.0

@@ -60,7 +60,11 @@ func (s *sub) receive(dg Datagram) {
 			d.srv.count(func(k *Counters) { k.DatagramsDropped++ })
 			return
 		}
-		d.srv.udp.WriteToUDP(pkt, s.fwd)
+		out := d.srv.udp
+		if s.fwd.IP.IsLoopback() && s.fwd.IP.To4() != nil {
+			out = d.srv.lo
+		}
+		out.WriteToUDP(pkt, s.fwd)
 		return
 	}
 	var r Reply

@@ -82,26 +82,7 @@ func GoSAMScenario(t *testing.T, hostA, hostB string, opts []string, wait time.D
 		}
 		defer l.Close()
 		msg := bytes.Repeat([]byte("go-sam-go stream "), 4000)
-		done := make(chan error, 1)
-		go func() {
-			c, err := l.Accept()
-			if err != nil {
-				done <- err
-				return
-			}
-			defer c.Close()
-			buf := make([]byte, len(msg))
-			if _, err := io.ReadFull(c, buf); err != nil {
-				done <- err
-				return
-			}
-			if !bytes.Equal(buf, msg) {
-				done <- fmt.Errorf("accepted side got other bytes")
-				return
-			}
-			_, err = c.Write([]byte("answer"))
-			done <- err
-		}()
+		done := acceptOnce(l, msg, "answer")
 		var c net.Conn
 		deadline := time.Now().Add(wait)
 		for {
@@ -239,6 +220,32 @@ func GoSAMScenario(t *testing.T, hostA, hostB string, opts []string, wait time.D
 			recvRaw(rb),
 			recvRaw(pr), "", "")
 	})
+}
+
+// acceptOnce accepts one stream on l, checks that it brings msg, and
+// answers; the result comes on the channel.
+func acceptOnce(l interface{ Accept() (net.Conn, error) }, msg []byte, answer string) chan error {
+	done := make(chan error, 1)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			done <- err
+			return
+		}
+		defer c.Close()
+		buf := make([]byte, len(msg))
+		if _, err := io.ReadFull(c, buf); err != nil {
+			done <- err
+			return
+		}
+		if !bytes.Equal(buf, msg) {
+			done <- fmt.Errorf("accepted side got other bytes")
+			return
+		}
+		_, err = c.Write([]byte(answer))
+		done <- err
+	}()
+	return done
 }
 
 // recvRepliable and recvRaw read one datagram of a go-sam-go session.

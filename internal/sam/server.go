@@ -65,6 +65,11 @@ type Server struct {
 	log *slog.Logger
 	ln  net.Listener
 	udp *net.UDPConn
+	// lo sends datagrams forwarded to loopback addresses, from
+	// 127.0.0.1: sam3 (go-i2p/sam3 v0.33.9) drops forwarded datagrams
+	// whose source IP is the bridge's, so a bridge on another loopback
+	// address must not send them from its own.
+	lo *net.UDPConn
 
 	sending chan struct{} // semaphore of datagrams being sent
 
@@ -113,6 +118,11 @@ func Listen(cfg Config) (*Server, error) {
 		if err == nil {
 			s.udp, err = net.ListenUDP("udp", ua)
 		}
+		if err == nil {
+			if s.lo, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}); err != nil {
+				s.udp.Close()
+			}
+		}
 		if err != nil {
 			ln.Close()
 			return nil, fmt.Errorf("sam: listen on UDP %s (sam.address, sam.portudp): %w", cfg.UDPAddress, err)
@@ -160,6 +170,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		s.ln.Close()
 		if s.udp != nil {
 			s.udp.Close()
+			s.lo.Close()
 		}
 		s.mu.Lock()
 		for c := range s.conns {

@@ -28,6 +28,10 @@ func dialSAM(t testing.TB, s *Server) *testClient {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { nc.Close() })
+	return newTestClient(t, nc)
+}
+
+func newTestClient(t testing.TB, nc net.Conn) *testClient {
 	return &testClient{t: t, nc: nc, r: bufio.NewReader(nc)}
 }
 
