@@ -68,15 +68,25 @@ type Stage struct {
 
 // Peer is one transport session.
 type Peer struct {
-	Hash        string
-	Transport   string // NTCP2 or SSU2
-	Direction   string // in or out
-	Address     string
-	Caps        string // from the peer's RouterInfo; "" when unknown
-	Version     string
+	Hash      string
+	Transport string // NTCP2 or SSU2
+	Direction string // in or out
+	Address   string
+	Caps      string // from the peer's RouterInfo; "" when unknown
+	Version   string
+	// Profile is the peer's record as a hop of our tunnels (nil: none
+	// yet).
+	Profile     *PeerProfile
 	BytesIn     uint64
 	BytesOut    uint64
 	Established time.Time
+}
+
+// PeerProfile is how a peer did as a hop of our tunnels.
+type PeerProfile struct {
+	Agreed, Rejected, TimedOut uint32  // build requests
+	TestOK, TestFailed         uint32  // tests of tunnels it was in
+	Score                      float64 // its weight in hop selection, 0..1
 }
 
 // Tunnels are our tunnels and the transit ones.

@@ -237,7 +237,7 @@ func networkStatus(reach string) string {
 
 func (v *ConsoleView) peers(snap *console.Snapshot, st Status) {
 	v.r.mu.Lock()
-	store := v.r.netdb
+	store, tun := v.r.netdb, v.r.tunnels
 	v.r.mu.Unlock()
 	for _, s := range st.Transports {
 		p := console.Peer{Hash: s.Peer, Transport: s.Transport, Direction: s.Direction, Address: s.Address,
@@ -246,6 +246,12 @@ func (v *ConsoleView) peers(snap *console.Snapshot, st Status) {
 		if h, err := data.ParseHashBase64(s.Peer); err == nil && store != nil {
 			if ri := store.Get(h); ri != nil {
 				p.Caps, p.Version = ri.Caps(), ri.Version()
+			}
+			if tun != nil {
+				if pr, ok := tun.Profiles().Get(h); ok {
+					p.Profile = &console.PeerProfile{Agreed: pr.Agreed, Rejected: pr.Rejected, TimedOut: pr.TimedOut,
+						TestOK: pr.TestOK, TestFailed: pr.TestFailed, Score: pr.Weight}
+				}
 			}
 		}
 		snap.Peers = append(snap.Peers, p)

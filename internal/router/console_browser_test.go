@@ -271,6 +271,9 @@ func TestConsoleBrowser(t *testing.T) {
 	for _, p := range []string{"peers", "tunnels", "destinations"} {
 		step(t, ctx, p, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
 		shot(p)
+		if p == "peers" && !eval[bool](t, ctx, `[...document.querySelectorAll('tbody tr td:nth-child(7)')].some(td => td.textContent.includes('·'))`) {
+			t.Error("no peer has a profile, though they are hops of our tunnels")
+		}
 	}
 	// The netDb page looks the local destination's LeaseSet up.
 	b32 := view.Snapshot().Destinations[0].B32
