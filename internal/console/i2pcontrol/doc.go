@@ -5,7 +5,8 @@
 //
 // Methods: Authenticate (password → token), Echo, GetRate (bandwidth
 // averages from the router's own history), I2PControl (the password),
-// RouterInfo, RouterManager (Shutdown, ShutdownGraceful) and
+// RouterInfo, RouterManager (Shutdown, ShutdownGraceful; Restart and
+// RestartGraceful when the router can restart itself) and
 // NetworkSetting (bandwidth and share, saved to the configuration file).
 // Every method but Authenticate needs a token; errors are the spec's
 // objects (-32700 … -32603 from JSON-RPC, -32001 … -32006 from
