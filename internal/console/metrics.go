@@ -3,7 +3,9 @@ package console
 import (
 	"fmt"
 	"math"
+	"net"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,8 +34,16 @@ func MetricsHandler(rt Router, hosts map[string]bool) http.Handler {
 }
 
 // MetricsHosts are the Host names the metrics endpoint at address
-// answers to.
+// answers to; nil (any) when it listens beyond loopback, where a
+// Prometheus server elsewhere scrapes it by whatever name it has.
 func MetricsHosts(address string) map[string]bool {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return nil
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && !ip.IsLoopback() || err != nil && host != "localhost" {
+		return nil
+	}
 	return allowedHosts(&Config{Address: address})
 }
 

@@ -187,3 +187,12 @@ func TestPromParseRejects(t *testing.T) {
 		}
 	}
 }
+
+func TestMetricsHosts(t *testing.T) {
+	for addr, checked := range map[string]bool{"127.0.0.1:7071": true, "[::1]:7071": true, "localhost:7071": true,
+		"0.0.0.0:7071": false, "192.0.2.1:7071": false, "[::]:7071": false, "metrics.lan:7071": false} {
+		if got := MetricsHosts(addr) != nil; got != checked {
+			t.Errorf("%s: Host checked %v, want %v", addr, got, checked)
+		}
+	}
+}
