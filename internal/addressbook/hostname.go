@@ -11,7 +11,7 @@ const maxNameLen = 67
 
 // reservedNames may not be imported or added, nor any name under them
 // (naming.html, "Naming Rules": names reserved for project use).
-var reservedNames = []string{"b32.i2p", "proxy.i2p", "router.i2p", "console.i2p", "localhost.i2p", "mail.i2p"}
+var reservedNames = []string{"b32.i2p", "proxy.i2p", "router.i2p", "console.i2p", "localhost.i2p"}
 
 // ErrBadName is wrapped by every hostname refusal.
 var ErrBadName = errors.New("addressbook: bad host name")
