@@ -141,6 +141,13 @@ func (s *Server) logsPage(w http.ResponseWriter, req *http.Request) {
 	s.render(w, http.StatusOK, v)
 }
 
+// GracefulStopper is what a Router offers when it can shut down as
+// i2pd's graceful shutdown does: no new transit tunnels, stop when those
+// carried have ended.
+type GracefulStopper interface {
+	ShutdownGraceful()
+}
+
 // Restarter is what a Router offers when it can restart itself (the
 // process stays, the router starts again from its configuration files).
 type Restarter interface {

@@ -50,12 +50,14 @@ type view struct {
 	BookOn bool
 	// The log page (Typ is the level shown).
 	Logs []LogLine
-	// CanRestart shows the restart button.
-	CanRestart bool
+	// CanRestart shows the restart button, CanGraceful the graceful
+	// shutdown one.
+	CanRestart, CanGraceful bool
 }
 
 func (s *Server) render(w http.ResponseWriter, code int, v view) {
 	v.Root, v.CSRF, v.Now, v.CanRestart = s.root, s.csrf, time.Now(), s.restarter() != nil
+	_, v.CanGraceful = s.rt.(GracefulStopper)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
@@ -154,6 +156,12 @@ func ValidBandwidth(b string) bool {
 
 func (s *Server) shutdown(w http.ResponseWriter, req *http.Request) {
 	if !s.postOK(w, req) {
+		return
+	}
+	if g, ok := s.rt.(GracefulStopper); ok && req.PostFormValue("graceful") != "" {
+		s.log.Warn("console: graceful shutdown requested")
+		g.ShutdownGraceful()
+		s.render(w, http.StatusOK, view{Page: "shutdown", Snap: s.rt.Snapshot(), Msg: "graceful"})
 		return
 	}
 	s.log.Warn("console: shutdown requested")

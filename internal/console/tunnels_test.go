@@ -197,3 +197,34 @@ func TestAddressBookPage(t *testing.T) {
 		t.Error("no notice without an addressbook")
 	}
 }
+
+// fakeGraceful is a fakeRouter that can shut down gracefully.
+type fakeGraceful struct {
+	*fakeRouter
+	graceful int
+}
+
+func (f *fakeGraceful) ShutdownGraceful() { f.graceful++ }
+
+func TestGracefulShutdown(t *testing.T) {
+	f := &fakeGraceful{fakeRouter: &fakeRouter{}}
+	s, err := New(Config{Address: "127.0.0.1:7070"}, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := newServerFor(t, s)
+	_, page := do(t, ts, "GET", "/", "", nil, nil)
+	if !strings.Contains(page, `id="graceful"`) {
+		t.Fatal("no graceful shutdown button")
+	}
+	tok := csrfRE.FindStringSubmatch(page)[1]
+	if resp, body := do(t, ts, "POST", "/shutdown", "", url.Values{"csrf": {tok}, "graceful": {"1"}}, nil); resp.StatusCode != 200 || !strings.Contains(body, "gracefully") {
+		t.Fatalf("graceful: %d", resp.StatusCode)
+	}
+	if f.graceful != 1 || f.shutdown != 0 {
+		t.Errorf("graceful %d, shutdown %d", f.graceful, f.shutdown)
+	}
+	if resp, _ := do(t, ts, "POST", "/shutdown", "", url.Values{"csrf": {tok}}, nil); resp.StatusCode != 200 || f.shutdown != 1 {
+		t.Errorf("shutdown now: %d, %d", resp.StatusCode, f.shutdown)
+	}
+}

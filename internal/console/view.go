@@ -55,7 +55,8 @@ type Overview struct {
 	Transit      int      // transit tunnels carried now
 	Streams      int      // open streams, all destinations
 	Floodfill    bool
-	Shutdown     bool // shutting down
+	Shutdown     bool      // shutting down
+	ShutdownBy   time.Time // a graceful shutdown's deadline (zero: none)
 }
 
 // Stage is one step of the start: reseed, netDb, first tunnels, LeaseSets

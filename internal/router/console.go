@@ -58,6 +58,8 @@ type ConsoleView struct {
 
 	stopping atomic.Bool
 	managed  managedTunnels // console_tunnels.go
+
+	gracefulUntil time.Time // guarded by mu: a graceful shutdown's deadline
 }
 
 var _ console.Router = (*ConsoleView)(nil)
@@ -82,6 +84,7 @@ func (v *ConsoleView) Run(ctx context.Context) {
 			return
 		case now := <-t.C:
 			v.sample(now)
+			v.checkGraceful(now)
 		}
 	}
 }
@@ -152,6 +155,50 @@ func (v *ConsoleView) Shutdown() {
 	}
 }
 
+// gracefulMax bounds a graceful shutdown's wait: transit tunnels live 10
+// minutes.
+const gracefulMax = 10*time.Minute + 30*time.Second
+
+// ShutdownGraceful implements console.GracefulStopper, as i2pd's
+// graceful shutdown: no new transit tunnels; the router stops once those
+// it carries have ended, at most gracefulMax from now (Run checks every
+// few seconds).
+func (v *ConsoleView) ShutdownGraceful() {
+	v.r.mu.Lock()
+	transit := v.r.transit
+	v.r.mu.Unlock()
+	if transit == nil {
+		v.Shutdown()
+		return
+	}
+	transit.SetAccept(false)
+	now := time.Now()
+	v.mu.Lock()
+	if v.gracefulUntil.IsZero() {
+		v.gracefulUntil = now.Add(gracefulMax)
+	}
+	v.mu.Unlock()
+	v.stopping.Store(true)
+	v.r.log.Warn("router: graceful shutdown: no new transit tunnels; stopping when the others end", "transit", transit.Len())
+	v.checkGraceful(now)
+}
+
+// checkGraceful stops the router when a graceful shutdown may end.
+func (v *ConsoleView) checkGraceful(now time.Time) {
+	v.mu.Lock()
+	until := v.gracefulUntil
+	v.mu.Unlock()
+	if until.IsZero() {
+		return
+	}
+	v.r.mu.Lock()
+	transit := v.r.transit
+	v.r.mu.Unlock()
+	if transit == nil || transit.Len() == 0 || now.After(until) {
+		v.Shutdown()
+	}
+}
+
 // RecentLogs implements console.Logs.
 func (v *ConsoleView) RecentLogs() []console.LogLine {
 	if v.opts.Logs == nil {
@@ -199,6 +246,9 @@ func (v *ConsoleView) Snapshot() console.Snapshot {
 	o.BuildSuccess, o.Builds = st.Tunnels.BuildSuccess, st.Tunnels.Builds
 	o.PeersKnown, o.PeersActive, o.Transit = st.NetDB.Routers, len(st.Transports), st.Tunnels.Transit
 	o.Floodfill, o.Shutdown = st.NetDB.Floodfill, v.stopping.Load()
+	v.mu.Lock()
+	o.ShutdownBy = v.gracefulUntil
+	v.mu.Unlock()
 
 	v.peers(&snap, st)
 	v.tunnels(&snap, st)

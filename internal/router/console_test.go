@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,9 +30,9 @@ func TestConsoleView(t *testing.T) {
 	}
 	running(t, r)
 	waitStatusFor(t, dir, "running", 10*time.Second, func(st Status) bool { return st.Router.Hash != "" })
-	stopped := make(chan struct{}, 1)
+	var stops atomic.Int32
 	conf := filepath.Join(dir, "i2pd.conf")
-	v := r.ConsoleView(ConsoleOptions{ConfFile: conf, Settings: console.Settings{Share: 100}, Shutdown: func() { stopped <- struct{}{} }})
+	v := r.ConsoleView(ConsoleOptions{ConfFile: conf, Settings: console.Settings{Share: 100}, Shutdown: func() { stops.Add(1) }})
 	now := time.Now()
 	v.sample(now)
 	v.sample(now.Add(sampleEvery))
@@ -94,10 +95,16 @@ func TestConsoleView(t *testing.T) {
 	if err := v.UpdateSubscriptions(); err == nil {
 		t.Error("update without subscriptions")
 	}
+	// A graceful shutdown of a router that carries no transit tunnel
+	// stops it at once; with some, it would wait for them (at most
+	// gracefulMax).
+	v.ShutdownGraceful()
+	if o := v.Snapshot().Overview; stops.Load() != 1 || !o.Shutdown || o.ShutdownBy.IsZero() {
+		t.Errorf("graceful shutdown: %d stops, overview %+v", stops.Load(), o)
+	}
+	v.checkGraceful(time.Now().Add(gracefulMax + time.Second)) // past the deadline: stop again
 	v.Shutdown()
-	select {
-	case <-stopped:
-	default:
-		t.Error("Shutdown did not call the router's stop")
+	if stops.Load() != 3 {
+		t.Errorf("Shutdown did not call the router's stop: %d", stops.Load())
 	}
 }

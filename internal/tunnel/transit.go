@@ -34,6 +34,7 @@ type Transit struct {
 	tunnels map[data.TunnelID]*transitTunnel
 	byPrev  map[data.Hash]int // transit tunnels per requesting peer
 	cnt     TransitCounters
+	closing bool // SetAccept(false): refuse new tunnels (transit_accept.go)
 }
 
 // TransitConfig configures a Transit.
@@ -310,7 +311,7 @@ func (t *Transit) admit(from data.Hash, hr *HopRequest, now time.Time) (byte, []
 	t.cnt.Requests++
 	_, dup := t.tunnels[hr.ReceiveID]
 	avail, ok := t.bandwidthFor(hr.Options)
-	if !ok || !t.cfg.Accept || dup || len(t.tunnels) >= t.cfg.MaxTunnels || t.byPrev[from] >= t.perPeerMax() ||
+	if !ok || !t.cfg.Accept || t.closing || dup || len(t.tunnels) >= t.cfg.MaxTunnels || t.byPrev[from] >= t.perPeerMax() ||
 		(hr.NextID == 0 && hr.Role() != OutboundEndpoint) {
 		t.cnt.Rejected++
 		return ReplyRejectBandw, nil

@@ -153,18 +153,21 @@ func (s *Server) routerInfo(_ context.Context, p map[string]json.RawMessage) (ma
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
-// routerManager stops the router for Shutdown and ShutdownGraceful
-// (veil's shutdown closes sessions cleanly; it does not wait out
-// transit tunnels) and restarts it for Restart and RestartGraceful when
-// it can (the veil command). Reseed is refused.
+// routerManager stops the router for Shutdown (now, closing sessions
+// cleanly) and ShutdownGraceful (as i2pd: no new transit tunnels, stop
+// when those carried have ended, when the router can), and restarts it
+// for Restart and RestartGraceful when it can (the veil command). Reseed
+// is refused.
 func (s *Server) routerManager(_ context.Context, p map[string]json.RawMessage) (map[string]any, *Error) {
 	out := map[string]any{}
-	stop, restart := false, false
+	stop, restart, graceful := false, false, false
 	for k := range p {
 		switch k {
 		case "Token":
-		case "Shutdown", "ShutdownGraceful":
+		case "Shutdown":
 			out[k], stop = nil, true
+		case "ShutdownGraceful":
+			out[k], graceful = nil, true
 		case "Restart", "RestartGraceful":
 			if r, ok := s.rt.(console.Restarter); !ok || !r.CanRestart() {
 				return nil, errorf(CodeInvalidParams, "Invalid params: "+k+": this router cannot restart itself.")
@@ -174,8 +177,12 @@ func (s *Server) routerManager(_ context.Context, p map[string]json.RawMessage) 
 			return nil, errorf(CodeInvalidParams, "Invalid params: Reseed is not supported by veil while it runs.")
 		}
 	}
+	g, canGrace := s.rt.(console.GracefulStopper)
 	switch {
-	case stop:
+	case graceful && !stop && canGrace:
+		s.log.Warn("i2pcontrol: graceful shutdown requested")
+		g.ShutdownGraceful()
+	case stop || graceful:
 		s.log.Warn("i2pcontrol: shutdown requested")
 		s.rt.Shutdown()
 	case restart:
