@@ -26,6 +26,8 @@ type group struct {
 }
 
 var groups = []group{
+	{"P1", []string{"TestJoinBench"}, []string{"VEIL_JOIN_BENCH=1"},
+		"a fresh router joining a warm mixed network (6 veil + 3 i2pd): start to its first client tunnels, veil and i2pd in turn"},
 	{"P2", []string{"TestStreamingBench"}, []string{"VEIL_STREAM_BENCH=1"},
 		"stream throughput through 3+3 hops in a network of 7 veil routers vs 7 i2pd routers; 100 streams at once (veil)"},
 	{"P3", []string{"TestTransitI2pd", "TestTransitI2pdSSU2"}, []string{"VEIL_SSU2_BENCH=1"},
@@ -101,7 +103,7 @@ func collect(ctx context.Context, only []string, fromLog string, progress io.Wri
 		}
 	}
 	if len(run) == 0 {
-		return res, fmt.Errorf("-only %s: no such group (have P2, P3)", strings.Join(only, ","))
+		return res, fmt.Errorf("-only %s: no such group (have P1, P2, P3)", strings.Join(only, ","))
 	}
 	if fromLog != "" {
 		f, err := os.Open(fromLog)

@@ -2,6 +2,8 @@ package router
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -135,7 +137,11 @@ func (ts *tunnelSender) Run(ctx context.Context) {
 					return
 				case o := <-ts.queue:
 					dctx, cancel := context.WithTimeout(ctx, dialTimeout)
-					if err := ts.mgr.Send(dctx, o.to, o.msg, o.pri); err != nil {
+					err := ts.mgr.Send(dctx, o.to, o.msg, o.pri)
+					if errors.Is(err, transport.ErrUnknownPeer) {
+						err = ts.lookupAndSend(dctx, o, err)
+					}
+					if err != nil {
 						ts.r.log.Debug("router: tunnel message not sent", "peer", o.to.String(), "type", i2np.TypeName(o.msg.Type), "err", err)
 						if o.failed != nil {
 							o.failed()
@@ -147,6 +153,23 @@ func (ts *tunnelSender) Run(ctx context.Context) {
 		})
 	}
 	wg.Wait()
+}
+
+// lookupAndSend looks up the RouterInfo of a peer we know nothing of
+// (the next hop of a tunnel being built through us, say: a router that
+// joined a moment ago and is the creator of an inbound tunnel we end),
+// as i2pd does, and sends o once it is known.
+func (ts *tunnelSender) lookupAndSend(ctx context.Context, o outbound, unknown error) error {
+	ts.r.mu.Lock()
+	g := ts.r.nd
+	ts.r.mu.Unlock()
+	if g == nil {
+		return unknown
+	}
+	if _, err := g.svc.LookupRouterInfo(ctx, o.to); err != nil {
+		return fmt.Errorf("%w (looked up: %v)", unknown, err)
+	}
+	return ts.mgr.Send(ctx, o.to, o.msg, o.pri)
 }
 
 // fail calls f unless it is nil. Send is called with the tunnel manager's

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/veil-i2p/veil/internal/i2ptunnel"
@@ -60,6 +61,9 @@ type Config struct {
 	// I2pd mixes in this many i2pd routers (the first a floodfill), each
 	// with an HTTP proxy; root and i2pd are needed (i2pd.go).
 	I2pd int
+	// Spares reserves addresses for veil routers that join later
+	// (JoinVeil) in a mixed network.
+	Spares int
 	// Logger receives the routers' logs (each with router=i). Nil:
 	// with LogLevel set (debug, info, warn, error), they go to
 	// <Dir>/testnet.log; else nowhere.
@@ -120,9 +124,11 @@ type Network struct {
 	site    *eepsite
 	// ProxyAddr is router 0's HTTP proxy (host:port), "" without one.
 	proxyAddr string
-	socksAddr string   // router 0's SOCKS proxy, "" without one
-	logFile   *os.File // Config.LogLevel's file, closed by Close
-	i2pd      *mixed   // nil without Config.I2pd
+	socksAddr string       // router 0's SOCKS proxy, "" without one
+	logFile   *os.File     // Config.LogLevel's file, closed by Close
+	i2pd      *mixed       // nil without Config.I2pd
+	veilJoins atomic.Int32 // routers JoinVeil started
+	i2pdJoins atomic.Int32 // and JoinI2pd
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -162,7 +168,7 @@ func Start(ctx context.Context, cfg Config) (_ *Network, err error) {
 		if err := i2pdAvailable(); err != nil {
 			return nil, err
 		}
-		if n.i2pd, err = newMixed(n.dir, cfg.NetID, cfg.Routers, n.cfg.Logger); err != nil {
+		if n.i2pd, err = newMixed(n.dir, cfg.NetID, cfg.Routers+cfg.Spares, n.cfg.Logger); err != nil {
 			return nil, err
 		}
 	}
