@@ -40,10 +40,20 @@ func TestTestnetI2pd(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("%v (log %s/%s)", err, n.Dir(), testnet.LogFile)
 	}
+	// Wait's last stage used i2pd router 0's proxy; the others may still
+	// be building their tunnels ("Proxy error: Host is down"): a few tries.
 	for i, p := range n.I2pdProxies() {
-		out, err := exec.CommandContext(ctx, "curl", "-sS", "--max-time", "60", "-x", "http://"+p, "http://"+n.Eepsite()+"/").CombinedOutput()
+		var out []byte
+		var err error
+		for try := 0; try < 8; try++ {
+			out, err = exec.CommandContext(ctx, "curl", "-sS", "--max-time", "30", "-x", "http://"+p, "http://"+n.Eepsite()+"/").CombinedOutput()
+			if err == nil && strings.Contains(string(out), "Hello from the veil testnet") {
+				break
+			}
+			time.Sleep(5 * time.Second)
+		}
 		if err != nil || !strings.Contains(string(out), "Hello from the veil testnet") {
-			t.Errorf("curl through i2pd %d (%s): %v\n%s", i, p, err, out)
+			t.Errorf("curl through i2pd %d (%s): %v\n%.300s", i, p, err, out)
 		}
 	}
 	dir := n.Dir()
