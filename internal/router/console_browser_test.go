@@ -148,7 +148,8 @@ func TestConsoleBrowser(t *testing.T) {
 	if err := os.WriteFile(conf, []byte("# my router\nloglevel = info\n\n[http]\nport = 7070\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	view := rs[0].ConsoleView(ConsoleOptions{ConfFile: conf, TunnelsFile: tunconf, Settings: console.Settings{Share: 100}, Shutdown: func() {}})
+	view := rs[0].ConsoleView(ConsoleOptions{ConfFile: conf, TunnelsFile: tunconf, Settings: console.Settings{Share: 100},
+		Shutdown: func() {}, Restart: func() {}}) // as the veil command has them (never clicked here)
 	base := serveConsole(t, view)
 	ctx := browser(t, chrome)
 	shots := os.Getenv("VEIL_CONSOLE_SCREENSHOTS")
