@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"html"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -129,6 +131,45 @@ func TestNamesI2pd(t *testing.T) {
 		t.Logf("SOCKS to a clearnet host refused: %s", strings.TrimSpace(string(out)))
 	}
 
+	// The proxy's pages: an unknown name (jump links); an address helper
+	// link (a confirmation page; nothing saved until its save link is
+	// followed; then the name works); a helper conflicting with the
+	// book; a b32 whose LeaseSet is nowhere.
+	if code, body := rawProxy(t, m, "http://unknown.i2p/"); code != "404" || !strings.Contains(body, "not in the addressbook") || !strings.Contains(body, "jump service") {
+		t.Errorf("unknown name: %s %.400s", code, body)
+	}
+	helper := "http://helper.i2p/who.txt?i2paddresshelper=" + url.QueryEscape(b64[1])
+	code, body := rawProxy(t, m, helper)
+	if code != "200" || !strings.Contains(body, "unknown name") || !strings.Contains(body, keys[1].Identity.Hash().B32()) {
+		t.Fatalf("helper page: %s %.600s", code, body)
+	}
+	if names := bookNames(t, m, "private"); names["helper.i2p"] != "" {
+		t.Fatal("helper.i2p saved before confirmation")
+	}
+	save := ""
+	for _, part := range strings.Split(body, `href="`)[1:] {
+		if h, _, _ := strings.Cut(part, `"`); strings.Contains(h, "i2paddresshelperaction=save") {
+			save = html.UnescapeString(h)
+		}
+	}
+	if code, body := rawProxy(t, m, save); code != "302" {
+		t.Errorf("save link %s: %s %.300s", save, code, body)
+	}
+	if names := bookNames(t, m, "private"); names["helper.i2p"] != keys[1].Identity.Hash().B32() {
+		t.Errorf("helper.i2p not saved: %v", names)
+	}
+	if got := retry("helper.i2p", "-x", "http://127.0.0.1:4444"); got != "site1" {
+		t.Errorf("helper.i2p: %q, want site1", got)
+	}
+	if code, body := rawProxy(t, m, "http://site.i2p/?i2paddresshelper="+url.QueryEscape(b64[1])); code != "200" || !strings.Contains(body, "known otherwise") {
+		t.Errorf("conflicting helper: %s %.400s", code, body)
+	}
+	nowhere := strings.Repeat("b", 52) + ".b32.i2p"
+	if code, body := rawProxy(t, m, "http://"+nowhere+"/"); (code != "502" && code != "504") || !strings.Contains(body, nowhere) {
+		t.Errorf("LeaseSet nowhere: %s %.300s", code, body)
+	}
+	t.Logf("pages checked after %v", since(t0))
+
 	// The update: a signed changedest (applied) and a conflicting
 	// unsigned line (not applied).
 	signer0, err := keys[0].Signer()
@@ -156,6 +197,28 @@ func TestNamesI2pd(t *testing.T) {
 	t.Logf("total %v", since(t0))
 }
 
+// rawProxy is the status code and body veil's HTTP proxy answers for u.
+func rawProxy(t *testing.T, m *mixedNet, u string) (string, string) {
+	out, _ := m.Net.Command(m.VeilNS, "curl", "-s", "--max-time", "90", "-w", "\n%{http_code}", "-x", "http://127.0.0.1:4444", u).Output()
+	i := strings.LastIndexByte(string(out), '\n')
+	return string(out[i+1:]), string(out[:max(i, 0)])
+}
+
+// bookNames is `veil addressbook list --book=which` as name → b32.
+func bookNames(t *testing.T, m *mixedNet, which string) map[string]string {
+	out, err := exec.Command(veil(t), "addressbook", "list", "--book="+which, "--datadir="+m.VeilDir).CombinedOutput()
+	if err != nil {
+		t.Errorf("veil addressbook list: %v %s", err, out)
+	}
+	got := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if f := strings.Split(line, "\t"); len(f) == 3 {
+			got[f[0]] = f[1]
+		}
+	}
+	return got
+}
+
 // waitNames asks veil to fetch its subscriptions until `veil addressbook
 // list` shows want (name → b32), for 4 minutes at most.
 func waitNames(t *testing.T, m *mixedNet, want map[string]string, what string) {
@@ -166,17 +229,8 @@ func waitNames(t *testing.T, m *mixedNet, want map[string]string, what string) {
 			t.Logf("veil addressbook update: %v %s", err, out)
 		}
 		time.Sleep(10 * time.Second)
-		out, err := exec.Command(veil(t), "addressbook", "list", "--datadir="+m.VeilDir).CombinedOutput()
-		last = string(out)
-		if err != nil {
-			continue
-		}
-		got := map[string]string{}
-		for _, line := range strings.Split(strings.TrimSpace(last), "\n") {
-			if f := strings.Split(line, "\t"); len(f) == 3 {
-				got[f[0]] = f[1]
-			}
-		}
+		got := bookNames(t, m, "all")
+		last = fmt.Sprint(got)
 		ok := true
 		for n, b := range want {
 			ok = ok && got[n] == b
