@@ -112,7 +112,9 @@ func serveConsole(t *testing.T, v *ConsoleView) string {
 
 // TestConsoleBrowser drives the console of a router in a three-router
 // network with headless chromium: the overview loads and its numbers
-// change without a reload; the bootstrap bar reaches done; an http server
+// change without a reload; the bootstrap bar reaches done, and on a fourth
+// router that joins while its overview is open, advances from 0 to done
+// without a reload; an http server
 // tunnel made with the console's form serves a web site through another
 // router's HTTP proxy, stops when stopped from the console and serves
 // again when started; the addressbook form names it; a setting
@@ -196,10 +198,37 @@ func TestConsoleBrowser(t *testing.T) {
 	if !done {
 		t.Fatalf("bootstrap not done after 60 s: %s", eval[string](t, ctx, `document.querySelector('.bootstrap').innerText`))
 	}
+	// A router joining the network: its overview, open before it runs,
+	// shows the bar advance from nothing to done without a reload.
+	late := t.TempDir()
+	lcfg := loopbackConfig(t, late)
+	lcfg.Exploratory = PoolShape{InboundLength: 1, OutboundLength: 1, InboundQuantity: 1, OutboundQuantity: 1}
+	rl, err := New(lcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rl.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		seed(t, d, late)
+	}
+	lateBase := serveConsole(t, rl.ConsoleView(ConsoleOptions{Shutdown: func() {}}))
+	step(t, ctx, "late router's overview", chromedp.Navigate(lateBase), chromedp.WaitVisible(chromedp.ID("bootstrap")))
+	seen := map[float64]bool{eval[float64](t, ctx, `document.getElementById('bootstrap').value`): true}
+	running(t, rl)
+	for end := time.Now().Add(60 * time.Second); time.Now().Before(end) && !seen[100]; time.Sleep(time.Second) {
+		seen[eval[float64](t, ctx, `document.getElementById('bootstrap').value`)] = true
+	}
+	if !seen[0] || !seen[100] {
+		t.Errorf("the late router's bar went through %v, want 0 first and 100 at last", seen)
+	}
+	t.Logf("the late router's bar went through %v (percent)", seen)
+
 	if shots != "" {
 		time.Sleep(11 * time.Second) // a few bandwidth samples for the graph
 	}
-	step(t, ctx, "overview again", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("bootstrap-done")))
+	step(t, ctx, "overview again", chromedp.Navigate(base), chromedp.WaitVisible(chromedp.ID("bootstrap-done")))
 	shot("overview")
 
 	// A new http server tunnel made with the form serves the web site
