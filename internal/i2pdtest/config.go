@@ -69,7 +69,7 @@ var lockedOptions = map[string]string{
 	"reseed.floodfill":    "reseeding from the network is never allowed",
 	"upnp.enabled":        "UPnP stays off",
 	"nettime.enabled":     "NTP stays off",
-	"addressbook.enabled": "the address book stays off",
+	"addressbook.enabled": "the address book stays off, unless addressbook.subscriptions and addressbook.defaulturl are given too",
 	"socksproxy.enabled":  "SOCKS stays off",
 	"bob.enabled":         "BOB stays off",
 	"i2pcontrol.address":  "I2PControl (off unless a test enables it) stays on i2pd's default, 127.0.0.1",
@@ -98,9 +98,28 @@ func checkNetID(id int) error {
 	return nil
 }
 
+// addressBookNamed says whether opts name the address book's feeds
+// themselves. i2pd 2.45.1's SAM bridge needs the address book: STREAM
+// CONNECT and ACCEPT store the peer in it and the process dies when it is
+// off. With feeds the test names (fetched through I2P, so on a private
+// network nothing leaves it), i2pd's default ones are never asked for.
+func addressBookNamed(opts map[string]string) bool {
+	n := 0
+	for k := range opts {
+		switch strings.ToLower(k) {
+		case "addressbook.subscriptions", "addressbook.defaulturl":
+			n++
+		}
+	}
+	return n == 2
+}
+
 // checkOptions refuses locked keys and values that would break the ini file.
 func checkOptions(opts map[string]string) error {
 	for k, v := range opts {
+		if strings.EqualFold(k, "addressbook.enabled") && addressBookNamed(opts) {
+			continue
+		}
 		if why, ok := lockedOptions[strings.ToLower(k)]; ok {
 			return fmt.Errorf("i2pdtest: option %q may not be set: %s", k, why)
 		}
