@@ -43,6 +43,7 @@ func (f *fakeRouter) Snapshot() Snapshot {
 		Destinations: []Destination{{Name: evil, B32: "abc.b32.i2p", Published: now, Leases: []Lease{{Gateway: "gw", TunnelID: 9, Expires: now.Add(time.Minute)}},
 			GarlicSent: map[string]uint64{"ES \"x\"\n": 4, "NS": 1}, GarlicReceived: map[string]uint64{"ES": 3}}},
 		I2PTunnels: []I2PTunnel{{Name: "web", Type: "server", Destination: "abc.b32.i2p", Listen: evil}},
+		SAM:        &SAM{Address: "127.0.0.1:7656", UDPAddress: "127.0.0.1:7655", ActiveSessions: 2, Streams: 7, DatagramsSent: 3},
 	}
 }
 
@@ -152,6 +153,13 @@ func TestPages(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestSAMCards(t *testing.T) {
+	_, _, ts := newTestServer(t, Config{})
+	if _, body := do(t, ts, "GET", "/destinations", "", nil, nil); !strings.Contains(body, `id="sam"`) || !strings.Contains(body, "2 sessions") {
+		t.Error("no SAM cards on the destinations page")
 	}
 }
 

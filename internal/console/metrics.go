@@ -185,6 +185,15 @@ func Metrics(s Snapshot, h []Sample) string {
 			}
 		}
 	}
+	if sam := s.SAM; sam != nil {
+		p.one("veil_sam_sessions", "gauge", "SAM sessions open.", float64(sam.ActiveSessions))
+		p.one("veil_sam_clients", "gauge", "SAM client connections open.", float64(sam.ActiveConns))
+		p.one("veil_sam_streams_total", "counter", "Streams SAM clients opened or accepted since start.", float64(sam.Streams))
+		p.family("veil_sam_datagrams_total", "counter", "SAM datagrams since start.")
+		p.sample("veil_sam_datagrams_total", float64(sam.DatagramsSent), "direction", "sent")
+		p.sample("veil_sam_datagrams_total", float64(sam.DatagramsReceived), "direction", "received")
+		p.sample("veil_sam_datagrams_total", float64(sam.Dropped), "direction", "dropped")
+	}
 	p.family("veil_bootstrap_stage_done", "gauge", "1 for each start stage done (reseed, netdb, first tunnels, leasesets).")
 	for _, st := range s.Bootstrap {
 		p.sample("veil_bootstrap_stage_done", b2f(st.Done), "stage", st.Name)

@@ -34,6 +34,16 @@ type Snapshot struct {
 	NetDB        NetDB
 	Destinations []Destination
 	I2PTunnels   []I2PTunnel
+	SAM          *SAM // nil: no SAM bridge
+}
+
+// SAM is the SAM bridge's state.
+type SAM struct {
+	Address, UDPAddress                       string
+	ActiveSessions, ActiveConns               int
+	Conns, Refused, Sessions, Streams         uint64 // since start
+	DatagramsSent, DatagramsReceived, Dropped uint64
+	Errors                                    uint64
 }
 
 // Overview is the overview page's summary.

@@ -271,6 +271,18 @@ func (v *ConsoleView) Snapshot() console.Snapshot {
 		o.Streams += n
 	}
 	snap.Bootstrap = bootstrap(st)
+	v.r.mu.Lock()
+	bridge := v.r.samBridge
+	v.r.mu.Unlock()
+	if bridge != nil {
+		c := bridge.Counters()
+		snap.SAM = &console.SAM{Address: bridge.Addr().String(), ActiveSessions: c.ActiveSessions, ActiveConns: c.ActiveConns,
+			Conns: c.Conns, Refused: c.Refused, Sessions: c.Sessions, Streams: c.Streams,
+			DatagramsSent: c.DatagramsSent, DatagramsReceived: c.DatagramsReceived, Dropped: c.DatagramsDropped, Errors: c.Errors}
+		if a := bridge.UDPAddr(); a != nil {
+			snap.SAM.UDPAddress = a.String()
+		}
+	}
 	return snap
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -24,6 +25,7 @@ func TestConsoleView(t *testing.T) {
 	dir := t.TempDir()
 	cfg := loopbackConfig(t, dir)
 	cfg.AddressBook = &AddressBookConfig{}
+	cfg.SAM = &SAMConfig{Address: "127.0.0.1", Port: freePort(t), PortUDP: freePort(t)}
 	r, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -42,6 +44,12 @@ func TestConsoleView(t *testing.T) {
 	snap := v.Snapshot()
 	if snap.Overview.Hash != r.Hash().String() || snap.Overview.NetID != 99 || len(snap.Bootstrap) != 4 {
 		t.Fatalf("snapshot %+v", snap.Overview)
+	}
+	for end := time.Now().Add(10 * time.Second); snap.SAM == nil && time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		snap = v.Snapshot() // the bridge starts beside Run
+	}
+	if snap.SAM == nil || snap.SAM.Address != "127.0.0.1:"+strconv.Itoa(cfg.SAM.Port) || snap.SAM.ActiveSessions != 0 {
+		t.Errorf("SAM %+v", snap.SAM)
 	}
 	if snap.Overview.Status != "unknown" {
 		t.Errorf("status %q", snap.Overview.Status)

@@ -14,6 +14,7 @@ import (
 	"github.com/veil-i2p/veil/internal/data"
 	"github.com/veil-i2p/veil/internal/keyfile"
 	"github.com/veil-i2p/veil/internal/netdb"
+	"github.com/veil-i2p/veil/internal/sam"
 	"github.com/veil-i2p/veil/internal/transport"
 	"github.com/veil-i2p/veil/internal/tunnel"
 )
@@ -38,6 +39,7 @@ type Router struct {
 	udpTunnels  []udpTunnel           // set by runUDPTunnels
 	tcpTunnels  []tcpTunnel           // set by runStreams
 	nd          *netdbGlue            // set by Run (netdb.go)
+	samBridge   *sam.Server           // set by runSAM, for the console
 
 	book     *addressBook // addressbook.go, set by New
 	sessions sessionTable // sessions.go, its own lock

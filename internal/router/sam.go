@@ -59,6 +59,9 @@ func (r *Router) runSAM(ctx context.Context) {
 		return
 	}
 	r.log.Info("SAM bridge listening", "address", srv.Addr().String(), "udp", srv.UDPAddr().String())
+	r.mu.Lock()
+	r.samBridge = srv
+	r.mu.Unlock()
 	if err := srv.Serve(ctx); err != nil {
 		r.log.Error("SAM bridge stopped", "err", err)
 	}
