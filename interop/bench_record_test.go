@@ -24,6 +24,10 @@ type benchFigure struct {
 	Better string    `json:"better"` // "higher" or "lower"
 	Veil   []float64 `json:"veil"`
 	I2pd   []float64 `json:"i2pd,omitempty"`
+	// VeilFailed and I2pdFailed count tries that gave no figure (a
+	// router that never got there in the time allowed).
+	VeilFailed int `json:"veil_failed,omitempty"`
+	I2pdFailed int `json:"i2pd_failed,omitempty"`
 }
 
 // recordBench prints f for the suite.

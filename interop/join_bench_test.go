@@ -39,19 +39,30 @@ func TestJoinBench(t *testing.T) {
 	if err := n.Wait(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
+	// A router that has no tunnel pair after testnet's wait (5 min) is
+	// counted as failed, and the round goes on: that is a figure too.
 	var veil, i2pd []time.Duration
+	var veilFailed, i2pdFailed int
 	for r := range rounds {
 		v, err := n.JoinVeil(ctx, 3)
 		if err != nil {
-			t.Fatalf("round %d, veil: %v", r, err)
+			t.Logf("round %d, veil: %v", r, err)
+			veilFailed++
+		} else {
+			veil = append(veil, v)
 		}
 		i, err := n.JoinI2pd(ctx, 3)
 		if err != nil {
-			t.Fatalf("round %d, i2pd: %v", r, err)
+			t.Logf("round %d, i2pd: %.500v", r, err)
+			i2pdFailed++
+		} else {
+			i2pd = append(i2pd, i)
 		}
 		t.Logf("round %d: veil %v, i2pd %v", r, v.Round(time.Millisecond), i.Round(time.Millisecond))
-		veil, i2pd = append(veil, v), append(i2pd, i)
 	}
 	recordBench(benchFigure{ID: "P1", Name: "fresh router joining a warm network: start to its first client tunnel pair", Unit: "s", Better: "lower",
-		Veil: seconds(veil), I2pd: seconds(i2pd)})
+		Veil: seconds(veil), I2pd: seconds(i2pd), VeilFailed: veilFailed, I2pdFailed: i2pdFailed})
+	if veilFailed > 0 {
+		t.Errorf("%d of %d veil routers built no client tunnel pair", veilFailed, rounds)
+	}
 }

@@ -45,6 +45,9 @@ type figure struct {
 	Better string    `json:"better"`
 	Veil   []float64 `json:"veil"`
 	I2pd   []float64 `json:"i2pd,omitempty"`
+	// Tries that gave no figure (timed out).
+	VeilFailed int `json:"veil_failed,omitempty"`
+	I2pdFailed int `json:"i2pd_failed,omitempty"`
 
 	VeilStats stats    `json:"veil_stats"`
 	I2pdStats *stats   `json:"i2pd_stats,omitempty"`
@@ -92,7 +95,7 @@ type machine struct {
 
 // collect runs the groups' tests (all when none named) and gathers their
 // figures, or reads them from a saved log.
-func collect(ctx context.Context, only []string, fromLog string, progress io.Writer) (results, error) {
+func collect(ctx context.Context, only []string, fromLog string, progress, testLog io.Writer) (results, error) {
 	start := time.Now()
 	res := results{Date: start.UTC().Format(time.RFC3339), Machine: thisMachine()}
 	var run []group
@@ -118,7 +121,7 @@ func collect(ctx context.Context, only []string, fromLog string, progress io.Wri
 	var errs []error
 	for _, g := range run {
 		fmt.Fprintf(progress, "== %s: %s\n", g.id, g.about)
-		if err := runGroup(ctx, g, progress, &res); err != nil {
+		if err := runGroup(ctx, g, progress, &res, testLog); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", g.id, err))
 		}
 		if ctx.Err() != nil {
@@ -130,7 +133,7 @@ func collect(ctx context.Context, only []string, fromLog string, progress io.Wri
 }
 
 // runGroup runs one group's tests in one go test process.
-func runGroup(ctx context.Context, g group, progress io.Writer, res *results) error {
+func runGroup(ctx context.Context, g group, progress io.Writer, res *results, log io.Writer) error {
 	pattern := "^(" + strings.Join(g.tests, "|") + ")$"
 	cmd := exec.CommandContext(ctx, "go", "test", "-tags", "interop", "-count=1", "-v", "-timeout", "20m", "-run", pattern, "./interop/")
 	// One test at a time, so figures are not taken while another
@@ -145,7 +148,7 @@ func runGroup(ctx context.Context, g group, progress io.Writer, res *results) er
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("go test: %w (run veil-bench from the repository's root)", err)
 	}
-	scanErr := scanFigures(out, progress, res)
+	scanErr := scanFigures(io.TeeReader(out, log), progress, res)
 	if err := cmd.Wait(); err != nil {
 		return fmt.Errorf("go test %s: %w", pattern, err)
 	}
@@ -184,6 +187,8 @@ func (r *results) add(f figure) {
 		if g.ID == f.ID && g.Name == f.Name {
 			g.Veil = append(g.Veil, f.Veil...)
 			g.I2pd = append(g.I2pd, f.I2pd...)
+			g.VeilFailed += f.VeilFailed
+			g.I2pdFailed += f.I2pdFailed
 			g.summarise()
 			return
 		}

@@ -48,7 +48,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *only != "" {
 		groups = strings.Split(*only, ",")
 	}
-	res, err := collect(ctx, groups, *fromLog, stdout)
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		fmt.Fprintf(stderr, "veil-bench: %v\n", err)
+		return 1
+	}
+	// The tests' whole output, to see why a figure is missing.
+	logPath := filepath.Join(*out, "latest-tests.log")
+	testLog, err := os.Create(logPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "veil-bench: %v\n", err)
+		return 1
+	}
+	defer testLog.Close()
+	fmt.Fprintf(stdout, "the tests' output goes to %s\n", logPath)
+	res, err := collect(ctx, groups, *fromLog, stdout, testLog)
 	if err != nil {
 		fmt.Fprintf(stderr, "veil-bench: %v\n", err)
 		if len(res.Figures) == 0 {

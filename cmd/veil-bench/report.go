@@ -63,12 +63,22 @@ func (r results) markdown() string {
 		if f.I2pdStats != nil {
 			i2pd = cell(*f.I2pdStats)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", f.ID, f.Name, f.Unit, cell(f.VeilStats), i2pd, ratio, adv)
+		veil := cell(f.VeilStats)
+		if f.VeilFailed > 0 {
+			veil += fmt.Sprintf(", %d failed", f.VeilFailed)
+		}
+		if f.I2pdFailed > 0 {
+			i2pd += fmt.Sprintf(", %d failed", f.I2pdFailed)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", f.ID, f.Name, f.Unit, veil, i2pd, ratio, adv)
 	}
 	return b.String()
 }
 
 func cell(s stats) string {
+	if s.N == 0 {
+		return "–"
+	}
 	if s.N == 1 {
 		return fmt.Sprintf("%.3g (1)", s.Median)
 	}
