@@ -10,11 +10,14 @@ import (
 	"github.com/veil-i2p/veil/internal/data"
 	"github.com/veil-i2p/veil/internal/keyfile"
 	"github.com/veil-i2p/veil/internal/streaming"
+	"github.com/veil-i2p/veil/internal/streaming/streamtest"
 )
 
-// fakeNet is an in-memory I2P: each session a real streaming.Manager,
-// packets and datagrams handed between sessions by hash.
+// fakeNet is an in-memory I2P: each session a real streaming.Manager on
+// a streamtest.Network, datagrams handed between sessions by hash.
 type fakeNet struct {
+	streams *streamtest.Network
+
 	mu     sync.Mutex
 	dests  map[data.Hash]*fakeSession
 	opened []SessionConfig
@@ -23,19 +26,15 @@ type fakeNet struct {
 }
 
 func newFakeNet() *fakeNet {
-	return &fakeNet{dests: make(map[data.Hash]*fakeSession), options: make(map[data.Hash][]Pair)}
+	return &fakeNet{streams: streamtest.New(), dests: make(map[data.Hash]*fakeSession), options: make(map[data.Hash][]Pair)}
 }
 
 func (n *fakeNet) OpenSession(ctx context.Context, cfg SessionConfig) (Session, error) {
-	fs := &fakeSession{net: n, keys: cfg.Keys, handlers: make(map[uint8]func(Datagram)),
-		in: make(chan streaming.Inbound, 1024), done: make(chan struct{})}
-	m, err := streaming.New(streaming.Config{Keys: cfg.Keys, Net: fakeStreamNet{fs}})
+	m, detach, err := n.streams.Attach(cfg.Keys, nil)
 	if err != nil {
 		return nil, err
 	}
-	fs.m = m
-	fs.wg.Add(1)
-	go fs.loop()
+	fs := &fakeSession{net: n, keys: cfg.Keys, m: m, detach: detach, handlers: make(map[uint8]func(Datagram))}
 	n.mu.Lock()
 	n.dests[cfg.Keys.Identity.Hash()] = fs
 	n.opened = append(n.opened, cfg)
@@ -73,44 +72,14 @@ func (n *fakeNet) live() int {
 }
 
 type fakeSession struct {
-	net  *fakeNet
-	keys *keyfile.PrivateKeys
-	m    *streaming.Manager
-	in   chan streaming.Inbound
-	done chan struct{}
-	wg   sync.WaitGroup
-	once sync.Once
+	net    *fakeNet
+	keys   *keyfile.PrivateKeys
+	m      *streaming.Manager
+	detach func()
+	once   sync.Once
 
 	mu       sync.Mutex
 	handlers map[uint8]func(Datagram)
-}
-
-func (fs *fakeSession) loop() {
-	defer fs.wg.Done()
-	for {
-		select {
-		case p := <-fs.in:
-			fs.m.HandlePacket(p)
-		case <-fs.done:
-			return
-		}
-	}
-}
-
-// fakeStreamNet is the streaming.Network of a session's Manager.
-type fakeStreamNet struct{ fs *fakeSession }
-
-func (n fakeStreamNet) Send(ctx context.Context, to data.Hash, src, dst uint16, packet []byte) error {
-	fs := n.fs
-	peer := fs.net.get(to)
-	if peer == nil {
-		return ErrNoLeaseSet
-	}
-	select {
-	case peer.in <- streaming.Inbound{SrcPort: src, DstPort: dst, Packet: append([]byte(nil), packet...)}:
-	default:
-	}
-	return nil
 }
 
 func (fs *fakeSession) Dial(ctx context.Context, to data.Hash, src, dst uint16) (net.Conn, error) {
@@ -158,9 +127,7 @@ func (fs *fakeSession) Close() error {
 			delete(fs.net.dests, fs.keys.Identity.Hash())
 		}
 		fs.net.mu.Unlock()
-		fs.m.Close()
-		close(fs.done)
-		fs.wg.Wait()
+		fs.detach()
 	})
 	return nil
 }
