@@ -56,6 +56,7 @@ func routerConfig(o *config.Options, logger *slog.Logger) router.Config {
 		},
 		AddressBook: addressBookConfig(o),
 		SAM:         samConfig(o),
+		BOB:         bobConfig(o),
 		Logger:      logger,
 	}
 }

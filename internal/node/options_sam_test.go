@@ -26,7 +26,15 @@ func TestSAMOptions(t *testing.T) {
 			t.Errorf("%v: %+v", tc.args, got)
 		}
 	}
-	o, err := EmbeddedOptions(t.TempDir(), nil)
+	o, err := config.Load([]string{"--datadir=" + t.TempDir()}, nil)
+	if err != nil || bobConfig(o) != nil {
+		t.Fatalf("BOB on by default: %v", err)
+	}
+	o, err = config.Load([]string{"--datadir=" + t.TempDir(), "--bob.enabled=true", "--bob.port=2900"}, nil)
+	if b := bobConfig(o); err != nil || b == nil || *b != (router.BOBConfig{Address: "127.0.0.1", Port: 2900}) {
+		t.Fatalf("bob: %+v %v", b, err)
+	}
+	o, err = EmbeddedOptions(t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

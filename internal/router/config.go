@@ -70,6 +70,8 @@ type Config struct {
 	AddressBook *AddressBookConfig
 	// SAM, when set, runs a SAM bridge (sam.go).
 	SAM *SAMConfig
+	// BOB, when set, runs a BOB bridge (bob.go).
+	BOB *BOBConfig
 
 	Logger *slog.Logger
 	Rand   io.Reader        // nil means crypto/rand

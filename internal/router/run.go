@@ -149,6 +149,7 @@ func (r *Router) Run(ctx context.Context) error {
 	loops.Go(func() { r.runSSU2Introducers(runCtx) })
 	loops.Go(func() { r.runAddressBook(runCtx) })
 	loops.Go(func() { r.runSAM(runCtx) })
+	loops.Go(func() { r.runBOB(runCtx) })
 	loops.Go(func() {
 		r.reseedIfNeeded(runCtx, store)
 		r.runConnector(runCtx, mgr, store)

@@ -12,6 +12,7 @@ import (
 	"github.com/veil-i2p/veil/internal/client"
 	"github.com/veil-i2p/veil/internal/data"
 	"github.com/veil-i2p/veil/internal/i2ptunnel"
+	"github.com/veil-i2p/veil/internal/keyfile"
 	"github.com/veil-i2p/veil/internal/sam"
 	"github.com/veil-i2p/veil/internal/streaming"
 	"github.com/veil-i2p/veil/internal/tunnel"
@@ -54,16 +55,30 @@ func (r *Router) runSAM(ctx context.Context) {
 		return
 	}
 	srv, err := r.ListenSAM(*r.cfg.SAM)
+	if err == nil {
+		r.log.Info("SAM datagrams", "udp", srv.UDPAddr().String())
+		r.mu.Lock()
+		r.samBridge = srv // for the console
+		r.mu.Unlock()
+	}
+	r.runBridge(ctx, "SAM", srv, err)
+}
+
+// bridge is a local service (SAM, BOB) the router runs.
+type bridge interface {
+	Addr() net.Addr
+	Serve(context.Context) error
+}
+
+// runBridge serves srv, which Listen returned with err, until ctx ends.
+func (r *Router) runBridge(ctx context.Context, name string, srv bridge, err error) {
 	if err != nil {
-		r.log.Error("no SAM bridge", "err", err)
+		r.log.Error("no "+name+" bridge", "err", err)
 		return
 	}
-	r.log.Info("SAM bridge listening", "address", srv.Addr().String(), "udp", srv.UDPAddr().String())
-	r.mu.Lock()
-	r.samBridge = srv
-	r.mu.Unlock()
+	r.log.Info(name+" bridge listening", "address", srv.Addr().String())
 	if err := srv.Serve(ctx); err != nil {
-		r.log.Error("SAM bridge stopped", "err", err)
+		r.log.Error(name+" bridge stopped", "err", err)
 	}
 }
 
@@ -79,11 +94,20 @@ const samReadyPoll = 100 * time.Millisecond
 // built, that is its tunnels are (samv3.html: "the router builds
 // tunnels before responding with SESSION STATUS").
 func (b samRouter) OpenSession(ctx context.Context, cfg sam.SessionConfig) (sam.Session, error) {
-	sc, err := samSessionConfig(cfg)
+	sc, err := optionsSessionConfig(cfg.Name, cfg.Keys, cfg.Options)
 	if err != nil {
 		return nil, err
 	}
-	s, err := b.r.OpenSession(ctx, sc)
+	s, err := b.r.openReady(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	return &samSession{s: s}, nil
+}
+
+// openReady opens a session and returns once its LeaseSet2 is built.
+func (r *Router) openReady(ctx context.Context, sc SessionConfig) (*Session, error) {
+	s, err := r.OpenSession(ctx, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -97,14 +121,13 @@ func (b samRouter) OpenSession(ctx context.Context, cfg sam.SessionConfig) (sam.
 		case <-t.C:
 		}
 	}
-	return &samSession{s: s}, nil
+	return s, nil
 }
 
-// samSessionConfig reads a SESSION CREATE's options: the pool shape
-// (i2pd's defaults for those not given), i2cp.leaseSetEncType, the
-// LeaseSet options and the streaming options.
-func samSessionConfig(cfg sam.SessionConfig) (SessionConfig, error) {
-	o := cfg.Options
+// optionsSessionConfig reads the I2CP options of a SAM session or a BOB
+// tunnel: the pool shape (i2pd's defaults for those not given),
+// i2cp.leaseSetEncType, the LeaseSet options and the streaming options.
+func optionsSessionConfig(name string, keys *keyfile.PrivateKeys, o map[string]string) (SessionConfig, error) {
 	l, q := tunnel.DefaultClientLength, tunnel.DefaultClientQuantity
 	p := PoolShape{InboundLength: l, OutboundLength: l, InboundQuantity: q, OutboundQuantity: q}
 	for _, f := range []struct {
@@ -125,7 +148,7 @@ func samSessionConfig(cfg sam.SessionConfig) (SessionConfig, error) {
 			*f.v = n
 		}
 	}
-	sc := SessionConfig{Name: cfg.Name, Keys: cfg.Keys, Pool: p}
+	sc := SessionConfig{Name: name, Keys: keys, Pool: p}
 	if s, ok := o[client.OptLeaseSetEncType]; ok {
 		types, err := client.ParseEncTypes(s)
 		if err != nil {
