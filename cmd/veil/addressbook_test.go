@@ -8,9 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/veil-i2p/veil/internal/addressbook"
 	"github.com/veil-i2p/veil/internal/crypto"
 	"github.com/veil-i2p/veil/internal/data"
 	"github.com/veil-i2p/veil/internal/keyfile"
+	"github.com/veil-i2p/veil/internal/router"
 )
 
 func testDestB64(t *testing.T) (string, data.Destination) {
@@ -62,5 +64,17 @@ func TestAddressBookCommand(t *testing.T) {
 	}
 	if code, _, e := veil("update"); code == 0 {
 		t.Fatalf("update without a router succeeded: %s", e)
+	}
+}
+
+func TestStatusAddressBook(t *testing.T) {
+	st := &router.Status{AddressBook: &router.AddressBookStatus{Private: 1, Router: 20,
+		Subscriptions: []addressbook.Status{{URL: "http://x.i2p/h"}, {URL: "http://y.i2p/h", LastError: "HTTP 404"}}}}
+	var b bytes.Buffer
+	writeStatus(&b, st)
+	for _, want := range []string{"addressbook: 1 private names, 20 from subscriptions", "subscription: http://x.i2p/h (not fetched yet)", "failed: HTTP 404"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("status lacks %q:\n%s", want, b.String())
+		}
 	}
 }

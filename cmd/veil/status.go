@@ -145,6 +145,19 @@ func writeStatus(w io.Writer, st *router.Status) {
 		fmt.Fprintf(w, "\ntunnel: %s (%s)\n  listen: %s\n  destination: %s\n  streams: %d open, %d refused\n",
 			t.Name, t.Type, t.Listen, t.Destination, t.Streams, t.Refused)
 	}
+	if ab := st.AddressBook; ab != nil {
+		fmt.Fprintf(w, "\naddressbook: %d private names, %d from subscriptions\n", ab.Private, ab.Router)
+		for _, sub := range ab.Subscriptions {
+			last := "not fetched yet"
+			if !sub.LastFetched.IsZero() {
+				last = "fetched " + sub.LastFetched.Format(time.RFC3339)
+			}
+			if sub.LastError != "" {
+				last += ", failed: " + sub.LastError
+			}
+			fmt.Fprintf(w, "  subscription: %s (%s)\n", sub.URL, last)
+		}
+	}
 	for _, s := range st.Transports {
 		fmt.Fprintf(w, "\npeer: %s\n", s.Peer)
 		fmt.Fprintf(w, "  transport: %s (%s)\n", s.Transport, s.Direction)

@@ -144,3 +144,23 @@ func (ab *addressBook) sessionFor(ctx context.Context, r *Router) (*Session, err
 	ab.session = s
 	return s, nil
 }
+
+// AddressBookStatus is the addressbook in `veil status --json`: how many
+// names each book holds and each subscription's last fetch.
+type AddressBookStatus struct {
+	Private       int                  `json:"private"`
+	Router        int                  `json:"router"`
+	Subscriptions []addressbook.Status `json:"subscriptions"`
+}
+
+func (r *Router) addressBookStatus() *AddressBookStatus {
+	if r.book == nil {
+		return nil
+	}
+	st := &AddressBookStatus{Private: r.book.book.Private().Len(), Router: r.book.book.Router().Len(),
+		Subscriptions: []addressbook.Status{}}
+	if r.book.subs != nil {
+		st.Subscriptions = r.book.subs.Subscriptions()
+	}
+	return st
+}

@@ -102,8 +102,16 @@ func TestAddressBookSubscription(t *testing.T) {
 	if n, ok := rs[2].AddressBook().Reverse(site.Identity.Hash()); !ok || n != "site.i2p" {
 		t.Errorf("Reverse = %q %v", n, ok)
 	}
-	// A second update gets a 304.
+	// A second update gets a 304; status shows the books and the fetch.
 	if err := rs[2].UpdateAddressBook(ctx); err != nil {
 		t.Fatal(err)
+	}
+	ab := rs[2].Status().AddressBook
+	if ab == nil || ab.Router != 2 || ab.Private != 0 || len(ab.Subscriptions) != 1 || ab.Subscriptions[0].ETag != `"v1"` ||
+		ab.Subscriptions[0].LastFetched.IsZero() || ab.Subscriptions[0].LastError != "" {
+		t.Errorf("status addressbook %+v", ab)
+	}
+	if rs[3].Status().AddressBook != nil {
+		t.Error("addressbook in the status of a router without one")
 	}
 }

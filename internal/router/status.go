@@ -21,6 +21,9 @@ type Status struct {
 	Destinations []DestinationStatus `json:"destinations"`
 	UDPTunnels   []UDPTunnelStatus   `json:"udp_tunnels"`
 	TCPTunnels   []TCPTunnelStatus   `json:"tcp_tunnels"`
+	// AddressBook is absent when addressbook.enabled is false
+	// (addressbook.go).
+	AddressBook *AddressBookStatus `json:"addressbook,omitempty"`
 }
 
 // DestinationStatus is one local destination.
@@ -182,6 +185,7 @@ func (r *Router) Status() Status {
 	}
 	st.UDPTunnels = append([]UDPTunnelStatus{}, r.udpTunnelStatus()...)
 	st.TCPTunnels = append([]TCPTunnelStatus{}, r.tcpTunnelStatus()...)
+	st.AddressBook = r.addressBookStatus()
 	if transit != nil {
 		st.Tunnels.Transit = transit.Len()
 		c := transit.Counters()
