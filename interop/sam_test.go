@@ -35,6 +35,7 @@ import (
 const (
 	samWait        = 90 * time.Second // a LeaseSet published, a stream open, a datagram through
 	samStreamBytes = 256 << 10
+	samBenchBytes  = 4 << 20
 	samFwdVeil     = 33001 // where veil's bridge forwards the veil clients' datagrams
 	samFwdI2pd     = 33002 // where i2pd's bridge forwards the i2pd clients' datagrams
 	samFwdStream   = 33010 // where i2pd's bridge forwards streams (STREAM FORWARD)
@@ -82,9 +83,10 @@ type samSide struct {
 
 // samSession is a session and the connection that keeps it.
 type samSession struct {
-	id   string
-	keys *keyfile.PrivateKeys
-	ctl  *samClient
+	id      string
+	keys    *keyfile.PrivateKeys
+	ctl     *samClient
+	created time.Duration // SESSION CREATE to its answer
 }
 
 func (s *samSession) pub() string { return data.EncodeBase64(s.keys.Identity.Bytes()) }
@@ -98,13 +100,14 @@ func openSAMSession(m *mixedNet, side samSide, id, style, extra string) (*samSes
 	if err != nil {
 		return nil, err
 	}
+	t0 := time.Now()
 	reply, err := ctl.ask(fmt.Sprintf("SESSION CREATE STYLE=%s ID=%s DESTINATION=%s %s %s",
 		style, id, data.EncodeBase64(keys.Bytes()), side.shape, extra))
 	if err != nil || !strings.HasPrefix(reply, "SESSION STATUS RESULT=OK") {
 		ctl.c.Close()
 		return nil, fmt.Errorf("%s SESSION CREATE %s: %.100q %v", side.name, style, reply, err)
 	}
-	return &samSession{id: id, keys: keys, ctl: ctl}, nil
+	return &samSession{id: id, keys: keys, ctl: ctl, created: time.Since(t0)}, nil
 }
 
 // publishedSAMSession opens a session and waits until an i2pd floodfill
@@ -119,7 +122,8 @@ func publishedSAMSession(t *testing.T, m *mixedNet, side samSide, id, style, ext
 		}
 		for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(2 * time.Second) {
 			if onFloodfill(m, s.keys) {
-				t.Logf("%s %s session %s: LeaseSet on a floodfill after %v (try %d)", side.name, style, id, since(t0), try)
+				t.Logf("%s %s session %s: SESSION STATUS after %v, LeaseSet on a floodfill after %v (try %d)",
+					side.name, style, id, s.created.Round(time.Millisecond), since(t0), try)
 				t.Cleanup(func() { s.ctl.c.Close() })
 				return s
 			}
@@ -162,9 +166,9 @@ func TestSAMI2pd(t *testing.T) {
 
 	// Six sessions, opened at once: stream, datagram and raw on each side.
 	var (
-		wg                     sync.WaitGroup
-		vs, vd, vr, is, id, ir *samSession
-		open                   = func(dst **samSession, side samSide, name, style, extra string) {
+		wg                          sync.WaitGroup
+		vs, vd, vr, is, id, ir, is3 *samSession
+		open                        = func(dst **samSession, side samSide, name, style, extra string) {
 			wg.Go(func() { *dst = publishedSAMSession(t, m, side, name, style, extra) })
 		}
 	)
@@ -174,6 +178,9 @@ func TestSAMI2pd(t *testing.T) {
 	open(&is, i2pdSide, "i2pd-stream", "STREAM", "")
 	open(&id, i2pdSide, "i2pd-dg", "DATAGRAM", fmt.Sprintf("HOST=127.0.0.1 PORT=%d", samFwdI2pd))
 	open(&ir, i2pdSide, "i2pd-raw", "RAW", fmt.Sprintf("HOST=127.0.0.1 PORT=%d", samFwdI2pd+1))
+	// The benchmark's i2pd sender, on another i2pd router.
+	i2pd3 := samSide{"i2pd3", m.I2pdNS[3], "HELLO VERSION MIN=3.0 MAX=3.1", samI2pdShape}
+	open(&is3, i2pd3, "i2pd3-stream", "STREAM", "")
 	wg.Wait()
 	if t.Failed() {
 		return
@@ -193,21 +200,41 @@ func TestSAMI2pd(t *testing.T) {
 		})
 	}
 	udpIn := func(side samSide) net.PacketConn { return listen(side.ns, 0) }
-	run("stream i2pd to veil", func(t *testing.T) { samStream(t, m, i2pdSide, is, veilSide, vs, false) })
+	run("stream i2pd to veil", func(t *testing.T) { samStream(t, m, i2pdSide, is, veilSide, vs, false, samStreamBytes) })
 	run("repliable veil to i2pd", func(t *testing.T) { samDatagram(t, udpIn(veilSide), vd, id, fwdI, true) })
 	run("repliable i2pd to veil", func(t *testing.T) { samDatagram(t, udpIn(i2pdSide), id, vd, fwdV, true) })
 	run("raw veil to i2pd", func(t *testing.T) { samDatagram(t, udpIn(veilSide), vr, ir, rawFwdI, false) })
 	run("raw i2pd to veil", func(t *testing.T) { samDatagram(t, udpIn(i2pdSide), ir, vr, rawFwdV, false) })
-	run("stream veil to i2pd", func(t *testing.T) { samStream(t, m, veilSide, vs, i2pdSide, is, true) })
+	run("stream veil to i2pd", func(t *testing.T) { samStream(t, m, veilSide, vs, i2pdSide, is, true, samStreamBytes) })
+
+	// Side by side: SESSION CREATE to its answer, and a SAM stream of
+	// samBenchBytes each way into the same i2pd session, opened by
+	// veil's bridge and by another i2pd router's.
+	var cv, ci []time.Duration
+	for _, s := range []*samSession{vs, vd, vr} {
+		cv = append(cv, s.created)
+	}
+	for _, s := range []*samSession{is, id, ir, is3} {
+		ci = append(ci, s.created)
+	}
+	var dv, di time.Duration
+	run("bench veil sends", func(t *testing.T) { dv = samStream(t, m, veilSide, vs, i2pdSide, is, true, samBenchBytes) })
+	run("bench i2pd sends", func(t *testing.T) { di = samStream(t, m, i2pd3, is3, i2pdSide, is, true, samBenchBytes) })
+	mbps := func(d time.Duration) float64 { return 2 * float64(samBenchBytes) / d.Seconds() / 1e6 }
+	if dv > 0 && di > 0 {
+		t.Logf("SAM bench: SESSION CREATE answered in %v (veil, 3 sessions) vs %v (i2pd, 4 sessions), median; "+
+			"stream %d MiB each way into an i2pd SAM session: veil %.2f MB/s, i2pd %.2f MB/s (time ratio veil/i2pd %.2f)",
+			median(cv).Round(time.Millisecond), median(ci).Round(time.Millisecond), samBenchBytes>>20, mbps(dv), mbps(di), dv.Seconds()/di.Seconds())
+	}
 	t.Logf("total %v", since(t0))
 }
 
 // samStream opens a stream from session from (on side fs) to session to
 // (on side ts) with STREAM CONNECT and STREAM ACCEPT (or, forward, STREAM
 // FORWARD to a server beside the bridge), the CONNECT retried while the
-// LeaseSet is not found, checks the peer line and moves samStreamBytes
-// each way.
-func samStream(t *testing.T, m *mixedNet, fs samSide, from *samSession, ts samSide, to *samSession, forward bool) {
+// LeaseSet is not found, checks the peer line and moves size bytes each
+// way; it returns how long that took.
+func samStream(t *testing.T, m *mixedNet, fs samSide, from *samSession, ts samSide, to *samSession, forward bool, size int) time.Duration {
 	t0 := time.Now()
 	ctl, err := dialSAMIn(m, ts.ns, ts.hello)
 	if err != nil {
@@ -258,8 +285,8 @@ func samStream(t *testing.T, m *mixedNet, fs samSide, from *samSession, ts samSi
 		t.Fatalf("%s peer line %.80q: %v", ts.name, line, err)
 	}
 	t.Logf("stream open after %v; peer line %q…", since(t0), line[:20])
-	a := bytes.Repeat([]byte("veil<->i2pd \x00\x01\x02\xff"), samStreamBytes/16)
-	b := bytes.Repeat([]byte("i2pd<->veil \xfe\xfd\x00\n"), samStreamBytes/16)
+	a := bytes.Repeat([]byte("veil<->i2pd \x00\x01\x02\xff"), size/16)
+	b := bytes.Repeat([]byte("i2pd<->veil \xfe\xfd\x00\n"), size/16)
 	t1 := time.Now()
 	var wg sync.WaitGroup
 	check := func(name string, r io.Reader, want []byte) {
@@ -275,7 +302,9 @@ func samStream(t *testing.T, m *mixedNet, fs samSide, from *samSession, ts samSi
 	wg.Go(func() { check(ts.name+" reads", acc.r, a) })
 	wg.Go(func() { check(fs.name+" reads", con.r, b) })
 	wg.Wait()
-	t.Logf("%d bytes each way in %v", len(a), since(t1))
+	d := time.Since(t1)
+	t.Logf("%d bytes each way in %v", len(a), d.Round(time.Millisecond))
+	return d
 }
 
 // samDatagram sends a datagram of session from through its bridge's UDP
