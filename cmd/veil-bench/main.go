@@ -34,7 +34,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("veil-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("out", filepath.Join("bench", "results"), "folder for the results (JSON, Markdown, PNG charts)")
-	only := fs.String("only", "", "run only these groups, comma-separated (P1,P2,P3)")
+	only := fs.String("only", "", "run only these groups, comma-separated (P1,P2,P3; P3-SSU2 only when named)")
 	timeout := fs.Duration("timeout", 25*time.Minute, "stop after this long")
 	fromLog := fs.String("from", "", "read figures from a saved go test -v output instead of running the benchmarks")
 	if err := fs.Parse(args); err != nil {
