@@ -302,3 +302,9 @@ func (ss *samSession) Handle(proto uint8, h func(sam.Datagram)) {
 }
 
 func (ss *samSession) Close() error { return ss.s.Close() }
+
+// Resolve resolves .i2p names through the session, so that a b33
+// address it looked up can be sent to.
+func (ss *samSession) Resolve(ctx context.Context, name string) (data.Hash, error) {
+	return ss.s.Resolve(ctx, name)
+}

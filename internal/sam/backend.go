@@ -78,6 +78,13 @@ type Datagram struct {
 	FromHash data.Hash
 }
 
+// sessionResolver is what a Session may offer: resolving .i2p names
+// (b33 addresses, host names) through its own destination, which then
+// keeps what it needs to send to them. The router's sessions do.
+type sessionResolver interface {
+	Resolve(ctx context.Context, name string) (data.Hash, error)
+}
+
 // remoteDestination is what accepted connections offer.
 type remoteDestination interface {
 	RemoteDestination() data.Destination

@@ -106,8 +106,9 @@ func (d *dest) writeLoop() {
 
 // resolve turns a destination as a client names it (full Base64, b32,
 // b33 or a host name) into its hash, and says which RESULT a failure
-// gets.
-func (s *Server) resolve(ctx context.Context, name string) (data.Hash, string, error) {
+// gets. A session that resolves names itself (a b33 address is sent to
+// through the destination that looked it up) is asked first.
+func (s *Server) resolve(ctx context.Context, name string, rs Session) (data.Hash, string, error) {
 	if name == "" {
 		return data.Hash{}, "INVALID_KEY", errors.New("DESTINATION missing")
 	}
@@ -122,6 +123,13 @@ func (s *Server) resolve(ctx context.Context, name string) (data.Hash, string, e
 	if strings.HasSuffix(lower, ".i2p") {
 		lctx, cancel := context.WithTimeout(ctx, lookupTimeout)
 		defer cancel()
+		if sr, ok := rs.(sessionResolver); ok {
+			h, err := sr.Resolve(lctx, name)
+			if err != nil {
+				return data.Hash{}, "CANT_REACH_PEER", fmt.Errorf("%s not found: %w", name, err)
+			}
+			return h, "", nil
+		}
 		f, err := s.cfg.Router.Lookup(lctx, name, false)
 		if err != nil {
 			if errors.Is(err, ErrNotFound) || errors.Is(err, ErrNoLeaseSet) {
@@ -206,7 +214,7 @@ func (s *sub) sendAsync(to string, o sendOptions, payload []byte) bool {
 		defer cancel()
 		stop := context.AfterFunc(ctx, cancel) // the session ended
 		defer stop()
-		h, _, err := srv.resolve(sctx, to)
+		h, _, err := srv.resolve(sctx, to, rs)
 		if err == nil {
 			err = rs.Send(sctx, h, Datagram{Proto: s.outProto(o), SrcPort: o.from, DstPort: o.to, Payload: payload})
 		}
@@ -354,7 +362,7 @@ func (s *Server) resolveQuick(name string) (data.Hash, string, error) {
 	if strings.HasSuffix(strings.ToLower(name), ".i2p") {
 		return data.Hash{}, "", nil
 	}
-	return s.resolve(context.Background(), name)
+	return s.resolve(context.Background(), name, nil)
 }
 
 // maybeBase64 recognizes go-sam-go's RAW SEND, which sends the Base64

@@ -23,10 +23,13 @@ type fakeNet struct {
 	opened []SessionConfig
 	// options are LeaseSet options by destination hash.
 	options map[data.Hash][]Pair
+	// aliases are names only the sessions resolve (as b33 addresses).
+	aliases map[string]data.Hash
 }
 
 func newFakeNet() *fakeNet {
-	return &fakeNet{streams: streamtest.New(), dests: make(map[data.Hash]*fakeSession), options: make(map[data.Hash][]Pair)}
+	return &fakeNet{streams: streamtest.New(), dests: make(map[data.Hash]*fakeSession), options: make(map[data.Hash][]Pair),
+		aliases: make(map[string]data.Hash)}
 }
 
 func (n *fakeNet) OpenSession(ctx context.Context, cfg SessionConfig) (Session, error) {
@@ -108,6 +111,16 @@ func (fs *fakeSession) Send(ctx context.Context, to data.Hash, d Datagram) error
 		h(d)
 	}
 	return nil
+}
+
+// Resolve knows the network's aliases, which Lookup does not.
+func (fs *fakeSession) Resolve(ctx context.Context, name string) (data.Hash, error) {
+	fs.net.mu.Lock()
+	defer fs.net.mu.Unlock()
+	if h, ok := fs.net.aliases[name]; ok {
+		return h, nil
+	}
+	return data.Hash{}, ErrNotFound
 }
 
 func (fs *fakeSession) Handle(proto uint8, h func(Datagram)) {

@@ -56,7 +56,7 @@ func (c *conn) namingLookup(ctx context.Context, cmd Command) error {
 		return ok(pubString(dst), f.Options)
 	}
 	if strings.HasSuffix(lower, ".b32.i2p") {
-		if _, _, err := c.srv.resolve(ctx, lower); err != nil && len(lower) == 52+8 {
+		if _, _, err := c.srv.resolve(ctx, lower, nil); err != nil && len(lower) == 52+8 {
 			return fail("INVALID_KEY", err.Error())
 		}
 	}

@@ -265,7 +265,7 @@ func (c *conn) streamConnect(ctx context.Context, cmd Command) error {
 	defer cancel()
 	stop := context.AfterFunc(dctx, cancel)
 	defer stop()
-	to, result, err := c.srv.resolve(cctx, cmd.Value("DESTINATION"))
+	to, result, err := c.srv.resolve(cctx, cmd.Value("DESTINATION"), rs)
 	if err != nil {
 		return fail(result, err)
 	}

@@ -84,6 +84,35 @@ func TestStreamSilentAndOldVersion(t *testing.T) {
 	exchange(t, con2, acc2, 3000)
 }
 
+// TestSessionResolves: names the session resolves itself (b33
+// addresses, in the router) work in STREAM CONNECT and datagrams.
+func TestSessionResolves(t *testing.T) {
+	n := newFakeNet()
+	s := startServer(t, n)
+	_, ka := session(t, s, "sa", "STREAM", "")
+	session(t, s, "sb", "STREAM", "")
+	cd, _ := session(t, s, "dg", "DATAGRAM", "")
+	cd2, kd := session(t, s, "dg2", "DATAGRAM", "")
+	n.mu.Lock()
+	n.aliases["a.i2p"], n.aliases["d.i2p"] = ka.Identity.Hash(), kd.Identity.Hash()
+	n.mu.Unlock()
+	acc := hello(t, s)
+	acc.cmd("STREAM ACCEPT ID=sa")
+	con := hello(t, s)
+	if got := con.cmd("STREAM CONNECT ID=sb DESTINATION=a.i2p"); got != "STREAM STATUS RESULT=OK" {
+		t.Fatalf("connect by alias: %q", got)
+	}
+	acc.line()
+	exchange(t, con, acc, 100)
+	if got := hello(t, s).cmd("STREAM CONNECT ID=sb DESTINATION=nobody.i2p"); !strings.HasPrefix(got, "STREAM STATUS RESULT=CANT_REACH_PEER MESSAGE=") {
+		t.Errorf("unknown alias: %q", got)
+	}
+	cd.write("DATAGRAM SEND DESTINATION=d.i2p SIZE=2\nhi")
+	if got := cd2.line(); !strings.HasPrefix(got, "DATAGRAM RECEIVED DESTINATION=") || !strings.Contains(got, " SIZE=2 ") {
+		t.Fatalf("datagram to an alias: %q", got)
+	}
+}
+
 func TestStreamErrors(t *testing.T) {
 	n := newFakeNet()
 	s := startServer(t, n)
