@@ -156,3 +156,20 @@ func FuzzParseCommand(f *testing.F) {
 		}
 	})
 }
+
+// FuzzUDP feeds packets of the UDP port to a bridge with one datagram
+// and one raw session: errors, never a panic.
+func FuzzUDP(f *testing.F) {
+	for _, s := range []string{"3.0 dg AAAA\nhello", "3.3 raw x.b32.i2p FROM_PORT=1 TO_PORT=2 PROTOCOL=18\nx",
+		"3.1 dg \"quoted\nx", "no newline", "3.0\n", "2.0 dg a\nb", "3.3 raw a PROTOCOL=6\nx"} {
+		f.Add([]byte(s))
+	}
+	s := &Server{sessions: map[string]*sub{}, sending: make(chan struct{}, 1)}
+	d := &dest{srv: s}
+	s.sessions["dg"] = &sub{d: d, id: "dg", style: styleDatagram, proto: protoRaw}
+	s.sessions["raw"] = &sub{d: d, id: "raw", style: styleRaw, proto: protoRaw}
+	s.sending <- struct{}{} // full: nothing is really sent
+	f.Fuzz(func(t *testing.T, pkt []byte) {
+		s.handleUDP(pkt)
+	})
+}
