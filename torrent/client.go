@@ -14,12 +14,34 @@ import (
 	"github.com/veil-i2p/veil"
 )
 
+// Network is what the client needs of its I2P destination. A
+// *veil.Destination is one (Config.Destination); another router's, such
+// as a SAM session's, can be adapted.
+type Network interface {
+	// DialContext opens a stream to "host:port" (host: a ….b32.i2p
+	// address or a Base64 destination).
+	DialContext(ctx context.Context, network, address string) (net.Conn, error)
+	// Listen accepts the streams to the destination; a nil Listener
+	// (and nil error) makes a client that only dials.
+	Listen() (net.Listener, error)
+	// Base64 is the destination in I2P Base64, announced to trackers.
+	Base64() string
+}
+
+// destinationNetwork is a veil.Destination as a Network.
+type destinationNetwork struct{ *veil.Destination }
+
+func (d destinationNetwork) Base64() string { return d.Addr().Base64() }
+
 // Config configures a Client.
 type Config struct {
 	// Destination is the client's I2P address: peers connect to it, and
 	// it dials peers and announces to trackers. The client takes every
 	// stream to it.
 	Destination *veil.Destination
+	// Network, if Destination is nil, is the client's I2P destination on
+	// another router (tests use an i2pd SAM session).
+	Network Network
 	// DataDir is where the torrents' files are read (seeding) and written.
 	DataDir string
 	// Logger receives the client's logs; nil discards them.
@@ -30,8 +52,8 @@ type Config struct {
 // concurrent use.
 type Client struct {
 	cl  *torrent.Client
-	d   *veil.Destination
-	ln  net.Listener
+	net Network
+	ln  net.Listener // nil: the client only dials
 	hc  *http.Client
 	log *slog.Logger
 
@@ -49,7 +71,11 @@ const (
 
 // NewClient starts a client on cfg.Destination.
 func NewClient(cfg Config) (*Client, error) {
-	if cfg.Destination == nil {
+	nw := cfg.Network
+	if cfg.Destination != nil {
+		nw = destinationNetwork{cfg.Destination}
+	}
+	if nw == nil {
 		return nil, fmt.Errorf("torrent: no destination")
 	}
 	log := cfg.Logger
@@ -71,15 +97,17 @@ func NewClient(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("torrent: %w", err)
 	}
-	ln, err := cfg.Destination.Listen()
+	ln, err := nw.Listen()
 	if err != nil {
 		cl.Close()
 		return nil, fmt.Errorf("torrent: %w", err)
 	}
-	cl.AddDialer(dialer{cfg.Destination})
-	cl.AddListener(ln)
-	c := &Client{cl: cl, d: cfg.Destination, ln: ln, log: log,
-		hc: &http.Client{Transport: &http.Transport{DialContext: cfg.Destination.DialContext}, Timeout: announceTimeout}}
+	cl.AddDialer(dialer{nw})
+	if ln != nil {
+		cl.AddListener(ln)
+	}
+	c := &Client{cl: cl, net: nw, ln: ln, log: log,
+		hc: &http.Client{Transport: &http.Transport{DialContext: nw.DialContext}, Timeout: announceTimeout}}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	return c, nil
 }
@@ -201,7 +229,7 @@ func (c *Client) stopped(t *torrent.Torrent, trackers []string) {
 // request is t's announce with event.
 func (c *Client) request(t *torrent.Torrent, event string) announceRequest {
 	st := t.Stats()
-	a := announceRequest{infoHash: t.InfoHash(), peerID: c.cl.PeerID(), self: c.d.Addr().Base64(),
+	a := announceRequest{infoHash: t.InfoHash(), peerID: c.cl.PeerID(), self: c.net.Base64(),
 		uploaded: st.BytesWrittenData.Int64(), downloaded: st.BytesReadData.Int64(), left: 1, event: event, numWant: defaultNumWant}
 	if t.Info() != nil {
 		a.left = t.BytesMissing()
@@ -213,7 +241,9 @@ func (c *Client) request(t *torrent.Torrent, event string) announceRequest {
 func (c *Client) Close() error {
 	c.cancel()
 	c.wg.Wait()
-	c.ln.Close()
+	if c.ln != nil {
+		c.ln.Close()
+	}
 	c.cl.Close()
 	c.hc.CloseIdleConnections()
 	return nil

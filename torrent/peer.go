@@ -3,8 +3,6 @@ package torrent
 import (
 	"context"
 	"net"
-
-	"github.com/veil-i2p/veil"
 )
 
 // peerAddr is a peer as anacrolix/torrent knows it: the host part of an
@@ -15,10 +13,10 @@ func (a peerAddr) String() string  { return string(a) }
 func (a peerAddr) Network() string { return "i2p" }
 
 // dialer dials peers through the client's destination.
-type dialer struct{ d *veil.Destination }
+type dialer struct{ n Network }
 
 func (dl dialer) Dial(ctx context.Context, addr string) (net.Conn, error) {
-	return dl.d.DialContext(ctx, "i2p", addr)
+	return dl.n.DialContext(ctx, "i2p", addr)
 }
 
 // DialerNetwork names the connections' network in anacrolix's statistics.

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anacrolix/torrent/metainfo"
 	"github.com/veil-i2p/veil"
 	"github.com/veil-i2p/veil/torrent"
 )
@@ -69,36 +70,12 @@ func TestSwarm(t *testing.T) {
 		}
 		dests[i] = d
 	}
-	tracker := torrent.NewTracker(5 * time.Second)
-	ln, err := dests[0].Listen()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: tracker}
-	go srv.Serve(ln)
-	defer srv.Close()
-	announce := "http://" + dests[0].Addr().B32() + "/announce"
-
-	seedDir, leechDir := t.TempDir(), t.TempDir()
-	file := make([]byte, 8<<20)
-	rand.Read(file)
-	if err := os.WriteFile(filepath.Join(seedDir, "file.bin"), file, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	mi, err := torrent.Create(filepath.Join(seedDir, "file.bin"), []string{announce}, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sw := startSwarm(t, ctx, dests[0], dests[1], 5*time.Second)
+	tracker, mi, file, leechDir := sw.tracker, sw.mi, sw.file, t.TempDir()
 	info, err := mi.UnmarshalInfo()
 	if err != nil {
 		t.Fatal(err)
 	}
-	seeder := newClient(t, dests[1], seedDir)
-	st, err := seeder.AddTorrent(mi)
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, ctx, "seeder checked its data", func() bool { return st.Info() != nil && st.BytesMissing() == 0 })
 
 	leecher := newClient(t, dests[2], leechDir)
 	magnet := mi.Magnet(nil, &info).String()
@@ -128,6 +105,45 @@ func TestSwarm(t *testing.T) {
 	if seeders < 1 {
 		t.Errorf("tracker knows %d seeders", seeders)
 	}
+}
+
+// swarm is a tracker and a seeder of a new 8 MiB file on two veil
+// destinations.
+type swarm struct {
+	tracker *torrent.Tracker
+	mi      *metainfo.MetaInfo
+	file    []byte
+}
+
+// startSwarm serves a tracker (asking for announces every interval) on
+// trackerDest and seeds a new 8 MiB file from seederDest, checked.
+func startSwarm(t *testing.T, ctx context.Context, trackerDest, seederDest *veil.Destination, interval time.Duration) swarm {
+	t.Helper()
+	tracker := torrent.NewTracker(interval)
+	ln, err := trackerDest.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: tracker}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	announce := "http://" + trackerDest.Addr().B32() + "/announce"
+	seedDir := t.TempDir()
+	file := make([]byte, 8<<20)
+	rand.Read(file)
+	if err := os.WriteFile(filepath.Join(seedDir, "file.bin"), file, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mi, err := torrent.Create(filepath.Join(seedDir, "file.bin"), []string{announce}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := newClient(t, seederDest, seedDir).AddTorrent(mi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "seeder checked its data", func() bool { return st.Info() != nil && st.BytesMissing() == 0 })
+	return swarm{tracker, mi, file}
 }
 
 func newClient(t *testing.T, d *veil.Destination, dir string) *torrent.Client {
