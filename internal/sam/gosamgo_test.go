@@ -13,6 +13,8 @@ import (
 
 	sam3 "github.com/go-i2p/go-sam-go"
 	"github.com/go-i2p/go-sam-go/datagram"
+	"github.com/go-i2p/go-sam-go/datagram2"
+	"github.com/go-i2p/go-sam-go/datagram3"
 	"github.com/go-i2p/go-sam-go/raw"
 	"github.com/go-i2p/i2pkeys"
 )
@@ -141,6 +143,55 @@ func GoSAMScenario(t *testing.T, hostA, hostB string, opts []string, wait time.D
 			func(p []byte) error { return rb.SendDatagram(p, ra.Addr()) },
 			recvRaw(rb),
 			recvRaw(ra), "", "")
+	})
+	t.Run("datagram2", func(t *testing.T) {
+		da, err := datagram2.NewDatagram2Session(newSAM(hostA).SAM, "gsg-d2a-"+tag, newKeys(hostA), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer da.Close()
+		db, err := datagram2.NewDatagram2Session(newSAM(hostB).SAM, "gsg-d2b-"+tag, newKeys(hostB), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		recv := func(s *datagram2.Datagram2Session) func() ([]byte, string, error) {
+			return func() ([]byte, string, error) {
+				d, err := s.ReceiveDatagram()
+				if err != nil {
+					return nil, "", err
+				}
+				return d.Data, d.Source.Base64(), nil
+			}
+		}
+		exchangeDatagrams(t, wait, "datagram2",
+			func(p []byte) error { return da.SendDatagram(p, db.Addr()) },
+			func(p []byte) error { return db.SendDatagram(p, da.Addr()) },
+			recv(db), recv(da), da.Addr().Base64(), db.Addr().Base64())
+	})
+	t.Run("datagram3", func(t *testing.T) {
+		da, err := datagram3.NewDatagram3Session(newSAM(hostA).SAM, "gsg-d3a-"+tag, newKeys(hostA), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer da.Close()
+		db, err := datagram3.NewDatagram3Session(newSAM(hostB).SAM, "gsg-d3b-"+tag, newKeys(hostB), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		pa, pb := da.PacketConn(), db.PacketConn()
+		recv := func(pc net.PacketConn) func() ([]byte, string, error) {
+			return func() ([]byte, string, error) {
+				buf := make([]byte, 65536)
+				n, _, err := pc.ReadFrom(buf)
+				return buf[:n], "", err
+			}
+		}
+		send := func(pc net.PacketConn, to i2pkeys.I2PAddr) func([]byte) error {
+			return func(p []byte) error { _, err := pc.WriteTo(p, to); return err }
+		}
+		exchangeDatagrams(t, wait, "datagram3", send(pa, db.Addr()), send(pb, da.Addr()), recv(pb), recv(pa), "", "")
 	})
 	t.Run("primary", func(t *testing.T) {
 		p, err := newSAM(hostA).NewPrimarySession("gsg-p-"+tag, newKeys(hostA), opts)

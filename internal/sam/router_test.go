@@ -21,8 +21,8 @@ var oneHop = []string{"inbound.length=1", "outbound.length=1", "inbound.quantity
 
 // TestGoSAMGoVeilRouters: go-sam-go drives the SAM bridges of two veil
 // routers (sam.enabled=true, each on a loopback address of its own with
-// ports 7656 and 7655): streams, repliable and raw datagrams both ways,
-// and a PRIMARY session with stream, datagram and raw subsessions, all
+// ports 7656 and 7655): streams, repliable, raw, Datagram2 and Datagram3
+// datagrams both ways, and a PRIMARY session with stream, datagram and raw subsessions, all
 // through the routers' tunnels.
 func TestGoSAMGoVeilRouters(t *testing.T) {
 	if testing.Short() {
