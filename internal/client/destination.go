@@ -72,6 +72,8 @@ type Destination struct {
 	sent, received uint64
 	sentBy, recvBy map[uint8]uint64 // by I2CP protocol
 	forwarded      uint64           // cloves passed on for others (DeliveryStatus)
+
+	replies replies // delayed ratchet replies, stopped by Close (replies.go)
 }
 
 // Config configures a Destination.

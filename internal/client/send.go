@@ -104,8 +104,8 @@ func (d *Destination) replyLater(from [32]byte) {
 	if !ok {
 		return
 	}
-	time.AfterFunc(time.Second, func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	d.replies.after(time.Second, func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		if err := d.sendBlocks(ctx, to, nil); err != nil {
 			d.log.Debug("client: ratchet reply", "err", err)

@@ -182,6 +182,7 @@ func (s *Session) Close() error {
 		close(s.quit)
 		<-s.done
 		s.streams.Close() // while the tunnels still carry its RESETs
+		s.d.Close()
 		pool := s.d.Pool()
 		s.r.handlers.remove(pool)
 		if tun := (routerNet{s.r}).Tunnels(); tun != nil {
