@@ -32,7 +32,7 @@ func TestJoinBench(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	n, err := testnet.Start(ctx, testnet.Config{Routers: 6, I2pd: 3, Spares: rounds, NetID: 79, Hops: 2,
-		ProxyAddr: "127.0.0.1:0", SOCKSAddr: "-", LogLevel: "info"})
+		ProxyAddr: "-", SOCKSAddr: "-", LogLevel: "info"})
 	if err != nil {
 		t.Fatal(err)
 	}

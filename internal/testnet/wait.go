@@ -48,9 +48,10 @@ type Progress struct {
 const pollEvery = 250 * time.Millisecond
 
 // Wait follows the bootstrap, calling report (if not nil) whenever a
-// count changes, until the eepsite answered through the proxy (or, with
-// no proxy, until it is published), ctx ends, a router fails, or a stage
-// takes longer than maxWait.
+// count changes, until the eepsite answered through the proxy (with no
+// proxy, until it is published) and through an i2pd router's proxy (in a
+// mixed network), ctx ends, a router fails, or a stage takes longer than
+// maxWait.
 func (n *Network) Wait(ctx context.Context, report func(Progress)) error {
 	start := time.Now()
 	last := Progress{Stage: -1}
@@ -61,14 +62,14 @@ func (n *Network) Wait(ctx context.Context, report func(Progress)) error {
 		}
 		last = p
 	}
-	final := StageFetched
-	switch {
-	case n.i2pd != nil:
-		final = StageFetchedI2pd
-	case n.proxyAddr == "":
-		final = StagePublished
+	run := []Stage{StageRouters, StageNetDB, StageTunnels, StagePublished}
+	if n.proxyAddr != "" {
+		run = append(run, StageFetched)
 	}
-	for stage := StageRouters; stage <= final; stage++ {
+	if n.i2pd != nil {
+		run = append(run, StageFetchedI2pd)
+	}
+	for _, stage := range run {
 		deadline := time.Now().Add(maxWait)
 		for {
 			var p Progress
