@@ -150,6 +150,15 @@ func TestSSU2Reachability(t *testing.T) {
 	// 4. r3, started now, reaches veil B through an introducer.
 	peer := cfgs[3]
 	peer.Tunnels = clientTunnel("viaveil", peer.Host, 7001, i2pdtest.B32([32]byte{1}), hashB)
+	// 0-hop exploratory tunnels: were veil B the hop before r3 in one of
+	// r3's exploratory inbound tunnels, veil B would look r3 up and dial
+	// it to pass the build on (as i2pd does), and r3 would never need the
+	// introducer; so r3's first contact with veil B is its own client
+	// tunnel's build, through an introducer.
+	peer.Options = map[string]string{"exploratory.inbound.length": "0", "exploratory.outbound.length": "0"}
+	for k, v := range cfgs[3].Options {
+		peer.Options[k] = v
+	}
 	tR3 := time.Now()
 	routers[3] = startSeeded(t, peer, append(ris[:3:3], introduced.Bytes())...)
 	s := waitConsoleSession(t, routers[3], hashB, reachInbound)
